@@ -1,0 +1,1 @@
+"""Sub-commands of the `coach` CLI, one module each."""

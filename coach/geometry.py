@@ -1,0 +1,56 @@
+"""Pure 2D geometry on image points (pixels, y down). All angles in degrees."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def joint_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
+    """Unsigned angle a-b-c at vertex b, 0..180 (180 = straight line)."""
+    v1 = a - b
+    v2 = c - b
+    n = float(np.linalg.norm(v1) * np.linalg.norm(v2))
+    if n == 0.0:
+        return math.nan
+    cos = float(np.dot(v1, v2)) / n
+    return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
+
+
+def bend(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
+    """Signed turn of the chain a->b->c at b: 0 = straight on; positive when c lies above
+    the line a->b extended (image up), negative below. Independent of which way the
+    person faces, so it reads head lift vs tuck from either side view."""
+    d1 = b - a
+    d2 = c - b
+    n = float(np.linalg.norm(d1) * np.linalg.norm(d2))
+    if n == 0.0:
+        return math.nan
+    turn = 180.0 - joint_angle(a, b, c)
+    # y-up cross product of d1 and d2; its sign says left/right of travel.
+    cross = float(d1[0] * -d2[1] - -d1[1] * d2[0])
+    above = cross * (1.0 if d1[0] >= 0 else -1.0)
+    return turn if above >= 0 else -turn
+
+
+def incline(a: np.ndarray, b: np.ndarray, reference: str = "vertical") -> float:
+    """Unsigned angle of segment a-b from the vertical or the horizontal, 0..90."""
+    dx, dy = abs(float(b[0] - a[0])), abs(float(b[1] - a[1]))
+    if dx == 0.0 and dy == 0.0:
+        return math.nan
+    from_horizontal = math.degrees(math.atan2(dy, dx))
+    return 90.0 - from_horizontal if reference == "vertical" else from_horizontal
+
+
+def offset(a: np.ndarray, b: np.ndarray, axis: str, scale: float) -> float:
+    """Signed offset of b from a along the image x or y axis (y up), divided by `scale`."""
+    if not scale > 0:
+        return math.nan
+    d = float(b[0] - a[0]) if axis == "x" else float(a[1] - b[1])
+    return d / scale
+
+
+def distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Euclidean distance between two points."""
+    return float(np.linalg.norm(b - a))

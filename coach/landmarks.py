@@ -1,0 +1,68 @@
+"""MediaPipe's 33 pose landmarks by name, and the virtual mid-points poses may name.
+
+One frame of landmarks is a float array of shape (33, 4): x, y in pixels of the analysed
+image, z (MediaPipe's relative depth), visibility in [0, 1]. No person: all NaN.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+NAMES: tuple[str, ...] = (
+    "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye",
+    "right_eye_outer", "left_ear", "right_ear", "mouth_left", "mouth_right",
+    "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist",
+    "left_pinky", "right_pinky", "left_index", "right_index", "left_thumb", "right_thumb",
+    "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
+    "left_heel", "right_heel", "left_foot_index", "right_foot_index",
+)
+INDEX: dict[str, int] = {n: i for i, n in enumerate(NAMES)}
+N_LANDMARKS = len(NAMES)
+
+#: Virtual points: the mean of a left/right pair.
+MIDPOINTS: dict[str, tuple[int, int]] = {
+    f"mid_{part}": (INDEX[f"left_{part}"], INDEX[f"right_{part}"])
+    for part in ("shoulder", "hip", "knee", "ankle", "wrist", "ear", "elbow", "heel")
+}
+
+#: Bones drawn by the overlay.
+SKELETON: tuple[tuple[str, str], ...] = (
+    ("left_ear", "left_shoulder"), ("right_ear", "right_shoulder"),
+    ("left_shoulder", "right_shoulder"), ("left_shoulder", "left_elbow"),
+    ("left_elbow", "left_wrist"), ("right_shoulder", "right_elbow"),
+    ("right_elbow", "right_wrist"), ("left_shoulder", "left_hip"),
+    ("right_shoulder", "right_hip"), ("left_hip", "right_hip"), ("left_hip", "left_knee"),
+    ("left_knee", "left_ankle"), ("right_hip", "right_knee"), ("right_knee", "right_ankle"),
+    ("left_ankle", "left_heel"), ("left_heel", "left_foot_index"),
+    ("right_ankle", "right_heel"), ("right_heel", "right_foot_index"),
+)
+
+SIDES = ("left", "right")
+
+
+def is_known(name: str) -> bool:
+    """True for a real landmark name or a virtual mid-point."""
+    return name in INDEX or name in MIDPOINTS
+
+
+def empty_frame() -> np.ndarray:
+    """A frame with no person in it."""
+    return np.full((N_LANDMARKS, 4), np.nan)
+
+
+def point(lm: np.ndarray, name: str, min_visibility: float) -> np.ndarray | None:
+    """(x, y) of a landmark or mid-point, or None where it is missing or poorly seen."""
+    if name in INDEX:
+        rows = (INDEX[name],)
+    else:
+        rows = MIDPOINTS[name]
+    pts = lm[list(rows)]
+    if not np.all(np.isfinite(pts[:, :2])) or np.any(~(pts[:, 3] >= min_visibility)):
+        return None
+    return pts[:, :2].mean(axis=0)
+
+
+def hidden_parts(lm: np.ndarray, name: str, min_visibility: float) -> list[str]:
+    """The real landmarks behind `name` that are missing or poorly seen."""
+    rows = (INDEX[name],) if name in INDEX else MIDPOINTS[name]
+    return [NAMES[r] for r in rows if not (lm[r, 3] >= min_visibility) or not np.isfinite(lm[r, 0])]

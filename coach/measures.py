@@ -1,0 +1,78 @@
+"""Evaluate a pose's measures on one frame of (smoothed, gated) landmarks."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from coach import geometry
+from coach.landmarks import INDEX, hidden_parts, point
+from coach.pose_spec import Measure
+
+
+def resolve(name: str, side: str, near: str) -> str:
+    """Replace {side}/{other}/{near} in a landmark name."""
+    other = "right" if side == "left" else "left"
+    return name.replace("{side}", side).replace("{other}", other).replace("{near}", near)
+
+
+def evaluate(m: Measure, lm: np.ndarray, side: str, near: str, min_visibility: float) -> float | None:
+    """The measure's value, or None when a point it needs is not seen."""
+    side = side if side in ("left", "right") else near
+    pts = []
+    for name in m.points:
+        p = point(lm, resolve(name, side, near), min_visibility)
+        if p is None:
+            return None
+        pts.append(p)
+    if m.kind == "angle":
+        v = geometry.joint_angle(*pts)
+    elif m.kind == "bend":
+        v = geometry.bend(*pts)
+    elif m.kind == "incline":
+        v = geometry.incline(pts[0], pts[1], m.reference)
+    else:  # offset
+        s0 = point(lm, resolve(m.scale[0], side, near), min_visibility)
+        s1 = point(lm, resolve(m.scale[1], side, near), min_visibility)
+        if s0 is None or s1 is None:
+            return None
+        v = geometry.offset(pts[0], pts[1], m.axis, geometry.distance(s0, s1))
+    if math.isnan(v):
+        return None
+    return abs(v) if m.absolute else v
+
+
+def hidden_points(m: Measure, lm: np.ndarray, side: str, near: str, min_visibility: float) -> list[str]:
+    """Names of the real landmarks this measure needs that are not seen."""
+    side = side if side in ("left", "right") else near
+    out: list[str] = []
+    names = list(m.points) + (list(m.scale) if m.kind == "offset" else [])
+    for name in names:
+        for h in hidden_parts(lm, resolve(name, side, near), min_visibility):
+            if h not in out:
+                out.append(h)
+    return out
+
+
+def near_side(lm: np.ndarray) -> str:
+    """The side whose shoulder/hip/knee/ankle MediaPipe sees better: the one facing the camera."""
+    def vis(s: str) -> float:
+        v = lm[[INDEX[f"{s}_{p}"] for p in ("shoulder", "hip", "knee", "ankle")], 3]
+        return float(np.nansum(v))
+
+    return "left" if vis("left") >= vis("right") else "right"
+
+
+def width_ratio(lm: np.ndarray) -> float | None:
+    """Mean of shoulder and hip width over torso length in the image: near 0 in a side
+    view, near 1 or more facing the camera. None where the points are not found."""
+    xy = lm[:, :2]
+    need = [INDEX[n] for n in ("left_shoulder", "right_shoulder", "left_hip", "right_hip")]
+    if not np.isfinite(xy[need]).all():
+        return None
+    ls, rs, lh, rh = (xy[i] for i in need)
+    torso = geometry.distance((ls + rs) / 2, (lh + rh) / 2)
+    if torso <= 1e-6:
+        return None
+    return (geometry.distance(ls, rs) + geometry.distance(lh, rh)) / 2 / torso

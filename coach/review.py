@@ -1,0 +1,128 @@
+"""`coach review`: analyse a recorded video, write an annotated video, a JSON + CSV report
+and the landmark trace. Nothing recorded is lost: on Ctrl-C or an error mid-way the trace
+and a report marked incomplete are still written."""
+
+from __future__ import annotations
+
+import errno
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from coach.engine import Engine
+from coach.overlay import draw_overlay
+from coach.pose_backend import BackendChoice, PoseBackend
+from coach.pose_spec import PoseSpec
+from coach.record import StretchRecord, build_record, write_csv, write_json
+from coach.trace import TraceRecorder, save_trace
+from coach.video_source import VideoError, VideoSource
+
+
+class OutputError(RuntimeError):
+    """The output folder cannot be written; the message says why."""
+
+
+@dataclass
+class ReviewOutputs:
+    record: StretchRecord
+    report_json: Path
+    report_csv: Path
+    trace: Path
+    video: Path | None
+    complete: bool
+
+
+def prepare_out_dir(out_dir: Path) -> Path:
+    """Create the output folder and prove it is writable before any work starts."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / ".coach_write_test"
+        probe.write_bytes(b"x" * 1024)
+        probe.unlink()
+    except OSError as e:
+        why = "the disk is full" if e.errno == errno.ENOSPC else (
+            "it is read-only or you lack permission" if e.errno in (errno.EACCES, errno.EROFS, errno.EPERM) else str(e))
+        raise OutputError(f"cannot write to output folder {out_dir}: {why}") from None
+    return out_dir
+
+
+def default_out_dir(video: Path) -> Path:
+    return Path("coach_out") / Path(video).stem
+
+
+def review_video(video: Path, spec: PoseSpec, out_dir: Path, backend: PoseBackend | None = None,
+                 backend_choice: BackendChoice = BackendChoice(), write_video: bool = True,
+                 progress: bool = True, profile: str = "") -> ReviewOutputs:
+    """Run pose detection and coaching over every frame of `video`."""
+    prepare_out_dir(out_dir)
+    src = VideoSource(video)
+    own_backend = backend is None
+    backend = backend or backend_choice.create()
+    stem = Path(video).stem
+    paths = {k: out_dir / f"{stem}.{k}" for k in ("report.json", "report.csv", "trace.npz", "annotated.mp4")}
+    writer = None
+    engine = Engine(spec)
+    rec_trace = TraceRecorder(src.width, src.height, backend.name, str(video))
+    frames = seen = 0
+    last_t = 0.0
+    complete = False
+    bar = tqdm(total=src.frame_count or None, unit="frame", desc=f"review {stem}",
+               disable=not progress, leave=False)
+    try:
+        for fr in src:
+            rgb = cv2.cvtColor(fr.bgr, cv2.COLOR_BGR2RGB)
+            lm = backend.detect(rgb, fr.t)
+            rec_trace.add(fr.t, lm)
+            res = engine.step(fr.t, lm)
+            frames += 1
+            seen += lm is not None
+            last_t = fr.t
+            if write_video:
+                if writer is None:
+                    writer = cv2.VideoWriter(str(paths["annotated.mp4"]), cv2.VideoWriter_fourcc(*"mp4v"),
+                                             src.fps, (fr.bgr.shape[1], fr.bgr.shape[0]))
+                writer.write(draw_overlay(fr.bgr, spec, res))
+            bar.update(1)
+        if frames == 0:
+            raise VideoError(f"no frames could be decoded from {video}: the file is empty, truncated or "
+                             "uses a codec this OpenCV cannot decode")
+        complete = True
+    finally:
+        bar.close()
+        src.close()
+        if writer is not None:
+            writer.release()
+        if own_backend:
+            backend.close()
+        if frames:
+            engine.finish(last_t)
+            save_trace(rec_trace.trace(), paths["trace.npz"])
+            record = build_record(engine, source=str(video), duration_s=last_t, frames=frames,
+                                  frames_with_person=seen, model=backend.name, profile=profile)
+            if not complete:
+                record.events.append({"t": last_t, "kind": "incomplete", "text": "review interrupted",
+                                      "side": "none", "data": {}})
+            write_json(record, paths["report.json"])
+            write_csv(record, paths["report.csv"])
+    return ReviewOutputs(record, paths["report.json"], paths["report.csv"], paths["trace.npz"],
+                         paths["annotated.mp4"] if write_video else None, complete)
+
+
+def summary_lines(rec: StretchRecord) -> list[str]:
+    """A short human summary of a record for the terminal."""
+    lines = [f"{rec.title}: {rec.frames} frames, person seen in {rec.frames_with_person}"]
+    if rec.reps or rec.pose and not rec.holds:
+        lines.append(f"  reps counted: {rec.rep_count}")
+    for h in rec.holds:
+        lines.append(f"  hold {h['side']:>5}: {h['start']:6.1f}-{h['end']:6.1f} s, in position "
+                     f"{h['in_tolerance_s']:.1f} s of {h['target_s']:.0f} s"
+                     f"{' (complete)' if h['completed'] else ''}, {h['pauses']} pause(s)")
+    for f in rec.faults:
+        lines.append(f"  fault {f['id']} at {f['start']:.1f}-{f['end']:.1f} s: {f['text']}")
+    if rec.frames_with_person == 0:
+        lines.append("  no person was detected in this video: is the whole body in the frame and lit?")
+    return lines

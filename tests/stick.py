@@ -1,0 +1,88 @@
+"""A 2D stick figure that turns joint directions into MediaPipe-shaped landmark frames,
+so the checkers and state machines can be tested on exactly known angles.
+
+Directions are degrees in a y-up frame (0 = +x, 90 = up); output is pixels, y down.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from coach.landmarks import INDEX, N_LANDMARKS
+
+LEN = {"torso": 160.0, "head": 45.0, "thigh": 130.0, "shin": 120.0, "upper": 90.0, "fore": 80.0, "foot": 30.0}
+
+
+def _at(p: np.ndarray, deg: float, length: float) -> np.ndarray:
+    r = math.radians(deg)
+    return p + length * np.array([math.cos(r), math.sin(r)])
+
+
+@dataclass
+class Stick:
+    hip: tuple[float, float] = (320.0, 200.0)     # y-up pixels of the mid-hip
+    torso: float = 90.0                             # hip -> shoulder
+    head: float = 90.0                              # shoulder -> ear
+    thigh: dict[str, float] = field(default_factory=lambda: {"left": -90.0, "right": -90.0})
+    shin: dict[str, float] = field(default_factory=lambda: {"left": -90.0, "right": -90.0})
+    upper: dict[str, float] = field(default_factory=lambda: {"left": -90.0, "right": -90.0})
+    fore: dict[str, float] = field(default_factory=lambda: {"left": -90.0, "right": -90.0})
+    width: float = 8.0           # left/right separation in px (side view: small)
+    height: int = 480
+    far_visibility: float = 0.9  # the right side is the far side
+
+    def with_(self, **kw) -> "Stick":
+        return replace(self, **kw)
+
+    def frame(self) -> np.ndarray:
+        out = np.zeros((N_LANDMARKS, 4))
+        out[:, 3] = 1.0
+        hip = np.array(self.hip, dtype=float)
+        for s, sign in (("left", -0.5), ("right", 0.5)):
+            off = np.array([0.0, sign * self.width])
+            h = hip + off
+            sh = _at(h, self.torso, LEN["torso"])
+            k = _at(h, self.thigh[s], LEN["thigh"])
+            a = _at(k, self.shin[s], LEN["shin"])
+            e = _at(sh, self.upper[s], LEN["upper"])
+            w = _at(e, self.fore[s], LEN["fore"])
+            ear = _at(sh, self.head, LEN["head"])
+            pts = {"hip": h, "shoulder": sh, "knee": k, "ankle": a, "elbow": e, "wrist": w, "ear": ear,
+                   "heel": a + np.array([-8.0, -4.0]), "foot_index": _at(a, 0.0, LEN["foot"]),
+                   "eye": _at(ear, 0.0, 12.0), "eye_inner": _at(ear, 0.0, 14.0), "eye_outer": _at(ear, 0.0, 10.0),
+                   "pinky": _at(w, self.fore[s], 10), "index": _at(w, self.fore[s], 12), "thumb": _at(w, self.fore[s], 8),
+                   }
+            pts[f"mouth_{s}"] = _at(ear, -30.0, 14.0)
+            for name, p in pts.items():
+                i = INDEX[name if name.startswith("mouth") else f"{s}_{name}"]
+                out[i, :2] = p
+                out[i, 3] = 1.0 if s == "left" else self.far_visibility
+        out[INDEX["nose"], :2] = _at(out[INDEX["left_ear"], :2], 0.0, 18.0)
+        out[:, 1] = self.height - out[:, 1]   # y down
+        return out
+
+
+def trace(poses: list[tuple[float, Stick]], fps: float = 15.0, jitter_px: float = 0.0, seed: int = 0):
+    """Frames at `fps` following keyframes [(t, Stick)], linearly interpolated.
+    Returns (times, frames)."""
+    rng = np.random.default_rng(seed)
+    t_end = poses[-1][0]
+    times = np.arange(0.0, t_end + 1e-9, 1.0 / fps)
+    key_t = [p[0] for p in poses]
+    frames = [p[1].frame() for p in poses]
+    out = []
+    for t in times:
+        j = int(np.searchsorted(key_t, t, side="right")) - 1
+        j = max(0, min(j, len(poses) - 1))
+        if j == len(poses) - 1:
+            f = frames[j].copy()
+        else:
+            u = (t - key_t[j]) / (key_t[j + 1] - key_t[j])
+            f = frames[j] * (1 - u) + frames[j + 1] * u
+        if jitter_px:
+            f[:, :2] += rng.normal(0, jitter_px, size=(N_LANDMARKS, 2))
+        out.append(f)
+    return times, np.stack(out)
