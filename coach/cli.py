@@ -15,6 +15,7 @@ from coach.video_source import VideoError
 COMMANDS = [
     "coach.commands.poses",
     "coach.commands.review",
+    "coach.commands.bench",
 ]
 
 #: Errors that are the user's input, not a bug: one clear line, no traceback.

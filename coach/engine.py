@@ -119,6 +119,18 @@ class Engine:
         self._set_complete = False
         self.events: list[Event] = []
 
+    def update_spec(self, spec: PoseSpec) -> None:
+        """Swap in edited thresholds mid-session (live tuning) without losing counts:
+        same measures and checks, new numbers."""
+        if set(spec.measures) != set(self.spec.measures) or [c.id for c in spec.checks] != [c.id for c in self.spec.checks]:
+            raise ValueError("update_spec changes thresholds only; measures and checks must stay the same")
+        self.spec = spec
+        for c in self.reps.values():
+            c.rule = spec.reps
+        if self.hold:
+            self.hold.rule = spec.hold
+        self.faults.after_s, self.faults.clear_s = spec.fault_after_s, spec.fault_clear_s
+
     # ------------------------------------------------------------ helpers
     def _near_and_side(self, t: float, lm: np.ndarray) -> tuple[str, str]:
         near = near_side(lm)
