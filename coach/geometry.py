@@ -9,12 +9,12 @@ import numpy as np
 
 def joint_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
     """Unsigned angle a-b-c at vertex b, 0..180 (180 = straight line)."""
-    v1 = a - b
-    v2 = c - b
-    n = float(np.linalg.norm(v1) * np.linalg.norm(v2))
-    if n == 0.0:
+    v1x, v1y = float(a[0] - b[0]), float(a[1] - b[1])
+    v2x, v2y = float(c[0] - b[0]), float(c[1] - b[1])
+    n = math.hypot(v1x, v1y) * math.hypot(v2x, v2y)
+    if n == 0.0 or math.isnan(n):
         return math.nan
-    cos = float(np.dot(v1, v2)) / n
+    cos = (v1x * v2x + v1y * v2y) / n
     return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
 
 
@@ -22,9 +22,9 @@ def bend(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
     """Signed turn of the chain a->b->c at b: 0 = straight on; positive when c lies above
     the line a->b extended (image up), negative below. Independent of which way the
     person faces, so it reads head lift vs tuck from either side view."""
-    d1 = b - a
-    d2 = c - b
-    n = float(np.linalg.norm(d1) * np.linalg.norm(d2))
+    d1 = (float(b[0] - a[0]), float(b[1] - a[1]))
+    d2 = (float(c[0] - b[0]), float(c[1] - b[1]))
+    n = math.hypot(*d1) * math.hypot(*d2)
     if n == 0.0:
         return math.nan
     turn = 180.0 - joint_angle(a, b, c)
@@ -53,4 +53,4 @@ def offset(a: np.ndarray, b: np.ndarray, axis: str, scale: float) -> float:
 
 def distance(a: np.ndarray, b: np.ndarray) -> float:
     """Euclidean distance between two points."""
-    return float(np.linalg.norm(b - a))
+    return math.hypot(float(b[0] - a[0]), float(b[1] - a[1]))

@@ -6,6 +6,8 @@ image, z (MediaPipe's relative depth), visibility in [0, 1]. No person: all NaN.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 NAMES: tuple[str, ...] = (
@@ -51,15 +53,19 @@ def empty_frame() -> np.ndarray:
 
 
 def point(lm: np.ndarray, name: str, min_visibility: float) -> np.ndarray | None:
-    """(x, y) of a landmark or mid-point, or None where it is missing or poorly seen."""
-    if name in INDEX:
-        rows = (INDEX[name],)
-    else:
-        rows = MIDPOINTS[name]
-    pts = lm[list(rows)]
-    if not np.all(np.isfinite(pts[:, :2])) or np.any(~(pts[:, 3] >= min_visibility)):
-        return None
-    return pts[:, :2].mean(axis=0)
+    """(x, y) of a landmark or mid-point, or None where it is missing or poorly seen.
+    Scalar reads (ndarray.item) instead of small-array reductions: this runs a few
+    dozen times per frame, and replaying a trace must stay fast."""
+    rows = (INDEX[name],) if name in INDEX else MIDPOINTS[name]
+    x = y = 0.0
+    for r in rows:
+        px, py, v = lm.item(r, 0), lm.item(r, 1), lm.item(r, 3)
+        if not (v >= min_visibility and math.isfinite(px) and math.isfinite(py)):
+            return None
+        x += px
+        y += py
+    n = len(rows)
+    return np.array((x / n, y / n))
 
 
 def hidden_parts(lm: np.ndarray, name: str, min_visibility: float) -> list[str]:
