@@ -16,6 +16,7 @@ COMMANDS = [
     "coach.commands.poses",
     "coach.commands.review",
     "coach.commands.bench",
+    "coach.commands.history",
 ]
 
 #: Errors that are the user's input, not a bug: one clear line, no traceback.

@@ -1,0 +1,48 @@
+"""`coach history`: the stored sessions as a table in the terminal; `--import` adds review reports."""
+
+from __future__ import annotations
+
+import argparse
+
+from coach.history_db import SessionSummary, connect, default_db_path, import_json, parse_date, session_summaries
+
+
+def add_db_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", metavar="FILE.sqlite",
+                   help="history database (default: $COACH_DB or ~/.local/share/coach/history.sqlite)")
+
+
+def table_lines(rows: list[SessionSummary]) -> list[str]:
+    """Fixed-width table: id, date, stretches, reps, holds (completed/all), faults, profile."""
+    head = ["id", "date", "stretches", "reps", "holds", "faults", "profile", "status"]
+    body = [[str(r.id), r.started_at[:16].replace("T", " "),
+             ", ".join(r.stretches) if len(r.stretches) < 3 else f"{len(r.stretches)} stretches",
+             str(r.reps), f"{r.holds_completed}/{r.holds}", str(r.faults), ", ".join(r.profiles) or "-",
+             f"{r.kind}, {r.status}"] for r in rows]
+    widths = [max(len(x[i]) for x in [head] + body) for i in range(len(head))]
+    fmt = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    return [fmt(head), fmt(["-" * w for w in widths])] + [fmt(b) for b in body]
+
+
+def run(args: argparse.Namespace) -> int:
+    path = default_db_path(args.db)
+    con = connect(path)
+    for f in args.import_json or ():
+        print(f"imported {f} as session {import_json(con, f)}")
+    rows = session_summaries(con, parse_date(args.since) if args.since else None)
+    if not rows:
+        print(f"no sessions yet in {path}")
+        return 0
+    print("\n".join(table_lines(rows)))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("history", help="list past sessions (date, stretches, reps, holds, faults)",
+                       description="Print the session history stored by `coach live`/`coach routine`. "
+                                   "--import adds `coach review` report JSON files to it.")
+    add_db_arg(p)
+    p.add_argument("--since", metavar="DATE", help="only sessions from this date (2024-05-01, 7d, 2w)")
+    p.add_argument("--import", dest="import_json", metavar="REPORT.json", nargs="+",
+                   help="import `coach review` reports into the history first")
+    p.set_defaults(func=run)
