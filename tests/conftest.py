@@ -13,3 +13,103 @@ ROOT = TESTS.parent
 SAMPLES = ROOT / "sample_videos"
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))   # tests import their helpers (stick.py) by name
+
+
+# ---------------------------------------------------------------- robustness helpers
+# (tests/test_robust_*.py import these by name: `from conftest import ...`)
+
+import numpy as _np
+
+
+def robust_cat_cow_trace(cycles: int = 3, fps: float = 15.0, jitter_px: float = 0.0, seed: int = 0):
+    """(times, frames) of a stick figure in side-view tabletop: 3 s still (the neutral),
+    then `cycles` slow cat-cow cycles (4 s each), then 2 s still. Counts `cycles` reps."""
+    from stick import Stick, trace
+
+    base = Stick(torso=0.0, head=0.0, thigh={"left": -90.0, "right": -90.0},
+                 shin={"left": 180.0, "right": 180.0}, upper={"left": -90.0, "right": -90.0},
+                 fore={"left": -90.0, "right": -90.0})
+    keys = [(0.0, base), (3.0, base)]
+    t = 3.0
+    for _ in range(cycles):
+        keys += [(t + 0.7, base.with_(head=-25.0)), (t + 1.5, base.with_(head=-25.0)),
+                 (t + 2.7, base.with_(head=25.0)), (t + 3.5, base.with_(head=25.0)), (t + 4.0, base)]
+        t += 4.0
+    keys.append((t + 2.0, base))
+    return trace(keys, fps=fps, jitter_px=jitter_px, seed=seed)
+
+
+def robust_hip_flexor_stick(front: str = "left", knee: float = 90.0, width: float = 8.0):
+    """A side-view kneeling lunge with the `front` leg forward and that knee at `knee` deg."""
+    from stick import Stick
+
+    back = "right" if front == "left" else "left"
+    return Stick(torso=90.0, thigh={front: 0.0, back: -90.0}, shin={front: knee - 180.0, back: 180.0},
+                 width=width)
+
+
+def robust_hip_flexor_trace(seconds: float = 40.0, fps: float = 10.0, jitter_px: float = 0.0,
+                            seed: int = 0, **kw):
+    """(times, frames) holding the lunge still for `seconds` (one 30 s hold completes)."""
+    from stick import trace
+
+    s = robust_hip_flexor_stick(**kw)
+    return trace([(0.0, s), (seconds, s)], fps=fps, jitter_px=jitter_px, seed=seed)
+
+
+def robust_run_engine(spec, times, frames):
+    """Feed (times, frames) to a fresh Engine; returns (engine, results)."""
+    from coach.engine import Engine
+
+    eng = Engine(spec)
+    results = [eng.step(float(t), f) for t, f in zip(times, frames)]
+    eng.finish(float(times[-1]) if len(times) else 0.0)
+    return eng, results
+
+
+def robust_counts(engine) -> tuple[int, int]:
+    """(reps counted, holds completed over all sides)."""
+    reps = sum(c.count for c in engine.reps.values())
+    holds = sum(engine.hold.completed(s) for s in engine.spec.sides) if engine.hold else 0
+    return reps, holds
+
+
+def robust_write_clip(path, frames, fps: float = 10.0, fourcc: str = "mp4v"):
+    """Write BGR frames (list of HxWx3 uint8) to a video file with OpenCV."""
+    import cv2
+
+    h, w = frames[0].shape[:2]
+    vw = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (w, h))
+    assert vw.isOpened(), f"OpenCV cannot write {path} with {fourcc}"
+    for f in frames:
+        vw.write(f)
+    vw.release()
+    return Path(path)
+
+
+class RobustFakeBackend:
+    """A pose backend that replays landmark frames (or None) and can fail on cue:
+    `raise_at` = (frame index, exception) raised by detect() on that frame."""
+
+    name = "fake-backend"
+
+    def __init__(self, frames=None, raise_at=None) -> None:
+        self.frames = frames
+        self.raise_at = raise_at
+        self.calls = 0
+        self.shapes: list[tuple[int, ...]] = []
+        self.closed = False
+
+    def detect(self, rgb, t):
+        i = self.calls
+        self.calls += 1
+        self.shapes.append(rgb.shape)
+        if self.raise_at is not None and i == self.raise_at[0]:
+            raise self.raise_at[1]
+        if self.frames is None:
+            return None
+        f = self.frames[min(i, len(self.frames) - 1)]
+        return None if f is None else _np.array(f, dtype=float)
+
+    def close(self) -> None:
+        self.closed = True
