@@ -9,6 +9,7 @@ import sys
 from coach import __version__
 from coach.pose_backend import BackendError
 from coach.pose_spec import SpecError
+from coach.review import OutputError
 from coach.video_source import VideoError
 
 #: Sub-command modules; each has register(subparsers) and sets `func` on its parser.
@@ -20,7 +21,8 @@ COMMANDS = [
 ]
 
 #: Errors that are the user's input, not a bug: one clear line, no traceback.
-USER_ERRORS: tuple[type[BaseException], ...] = (SpecError, VideoError, BackendError, FileNotFoundError)
+USER_ERRORS: tuple[type[BaseException], ...] = (SpecError, VideoError, BackendError, OutputError,
+                                                FileNotFoundError)
 
 DESCRIPTION = """\
 coach watches you do six lower-back stretches in front of a camera and coaches you like a

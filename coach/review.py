@@ -44,10 +44,32 @@ def prepare_out_dir(out_dir: Path) -> Path:
         probe.write_bytes(b"x" * 1024)
         probe.unlink()
     except OSError as e:
-        why = "the disk is full" if e.errno == errno.ENOSPC else (
-            "it is read-only or you lack permission" if e.errno in (errno.EACCES, errno.EROFS, errno.EPERM) else str(e))
-        raise OutputError(f"cannot write to output folder {out_dir}: {why}") from None
+        raise OutputError(f"cannot write to output folder {out_dir}: {_why(e)}") from None
     return out_dir
+
+
+def _why(e: OSError) -> str:
+    if e.errno == errno.ENOSPC:
+        return "the disk is full"
+    if e.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
+        return "it is read-only or you lack permission"
+    if e.errno in (errno.ENOTDIR, errno.EEXIST):
+        return "a file of that name is in the way"
+    return e.strerror or str(e)
+
+
+def _save_all(steps: list[tuple[Path, object]]) -> None:
+    """Write every output even when one fails (a full disk loses as little as possible),
+    then report the failures as one OutputError."""
+    failed: list[tuple[Path, OSError]] = []
+    for path, write in steps:
+        try:
+            write()
+        except OSError as e:
+            failed.append((path, e))
+    if failed:
+        names = ", ".join(str(p) for p, _ in failed)
+        raise OutputError(f"cannot write {names}: {_why(failed[0][1])}")
 
 
 def default_out_dir(video: Path) -> Path:
@@ -100,14 +122,14 @@ def review_video(video: Path, spec: PoseSpec, out_dir: Path, backend: PoseBacken
             backend.close()
         if frames:
             engine.finish(last_t)
-            save_trace(rec_trace.trace(), paths["trace.npz"])
             record = build_record(engine, source=str(video), duration_s=last_t, frames=frames,
                                   frames_with_person=seen, model=backend.name, profile=profile)
             if not complete:
                 record.events.append({"t": last_t, "kind": "incomplete", "text": "review interrupted",
                                       "side": "none", "data": {}})
-            write_json(record, paths["report.json"])
-            write_csv(record, paths["report.csv"])
+            _save_all([(paths["trace.npz"], lambda: save_trace(rec_trace.trace(), paths["trace.npz"])),
+                       (paths["report.json"], lambda: write_json(record, paths["report.json"])),
+                       (paths["report.csv"], lambda: write_csv(record, paths["report.csv"]))])
     return ReviewOutputs(record, paths["report.json"], paths["report.csv"], paths["trace.npz"],
                          paths["annotated.mp4"] if write_video else None, complete)
 
