@@ -1,0 +1,146 @@
+"""The routine state machine, driven by synthetic events, keys and times (no window)."""
+
+from __future__ import annotations
+
+import pytest
+
+from coach import events as ev
+from coach import routine as rt
+from coach.events import Event
+from coach.pose_spec import SpecError, pose_names
+from coach.routine import Routine, RoutinePlan, load_plan
+
+PLAN = RoutinePlan(stretches=("cat_cow", "kneeling_hip_flexor"), warmup_s=60, preview_s=10, rest_s=15,
+                   round_rest_s=40, switch_prompt_s=5, max_stretch_s=200)
+
+
+def kinds(r: Routine) -> list[tuple[str, int, str | None]]:
+    return [(s.kind, s.round, s.pose) for s in r.steps]
+
+
+def test_plan_file_matches_the_routine_text():
+    plan = load_plan(poses=pose_names())
+    assert plan.stretches == ("cat_cow", "kneeling_hip_flexor", "childs_pose_side_reach",
+                              "seated_forward_bend", "supine_knee_to_chest", "pelvic_tilt")
+    assert plan.sessions_per_week == 3 and plan.allowed_rounds == (2, 3)
+    flags = " ".join(plan.red_flags)
+    for word in ("numbness", "tingling", "bladder", "two weeks", "radiating", "weakness"):
+        assert word in flags
+
+
+def test_plan_errors_name_the_key(tmp_path):
+    p = tmp_path / "r.toml"
+    p.write_text('stretches = ["cat_cow", "no_such"]\n')
+    with pytest.raises(SpecError, match="stretches.*no_such"):
+        load_plan(p, poses=pose_names())
+    p.write_text('stretches = ["cat_cow"]\nrounds = 5\n')
+    with pytest.raises(SpecError, match="rounds"):
+        load_plan(p)
+
+
+def test_sequence_of_steps_for_two_rounds():
+    r = Routine(PLAN, rounds=2)
+    assert kinds(r) == [
+        ("safety", 0, None), ("warmup", 0, None),
+        ("preview", 1, "cat_cow"), ("stretch", 1, "cat_cow"), ("rest", 1, "kneeling_hip_flexor"),
+        ("preview", 1, "kneeling_hip_flexor"), ("stretch", 1, "kneeling_hip_flexor"), ("rest", 2, "cat_cow"),
+        ("preview", 2, "cat_cow"), ("stretch", 2, "cat_cow"), ("rest", 2, "kneeling_hip_flexor"),
+        ("preview", 2, "kneeling_hip_flexor"), ("stretch", 2, "kneeling_hip_flexor"), ("done", 0, None)]
+    assert [s.seconds for s in r.steps if s.kind == "rest"] == [15, 40, 15]
+    assert len([s for s in Routine(PLAN, rounds=3).steps if s.kind == "stretch"]) == 6
+    with pytest.raises(ValueError):
+        Routine(PLAN, rounds=4)
+
+
+def test_safety_needs_the_accept_key_and_is_skipped_once_accepted():
+    r = Routine(PLAN)
+    r.start(0.0)
+    assert r.step.kind == rt.SAFETY
+    assert r.tick(1000.0) == [] and r.step.kind == rt.SAFETY      # time never passes the screen
+    assert r.key(1000.0, rt.KEY_NEXT) == [] and r.step.kind == rt.SAFETY
+    [n] = r.key(1001.0, rt.KEY_ACCEPT)
+    assert n.step.kind == rt.WARMUP and n.prev.kind == rt.SAFETY and r.safety_accepted
+    r2 = Routine(PLAN, safety_accepted=True)
+    r2.start(0.0)
+    assert r2.step.kind == rt.WARMUP and rt.SAFETY not in [s.kind for s in r2.steps]
+
+
+def test_timed_steps_count_down_and_advance():
+    r = Routine(PLAN, safety_accepted=True)
+    r.start(0.0)
+    assert r.remaining(20.0) == 40.0
+    assert r.tick(59.9) == [] and r.step.kind == rt.WARMUP
+    [n] = r.tick(60.0)
+    assert n.step.kind == rt.PREVIEW and n.step.pose == "cat_cow"
+    assert r.remaining(65.0) == pytest.approx(5.0)
+    r.tick(70.0)
+    assert r.step.kind == rt.STRETCH and r.started_at == 70.0
+    # a clock jump passes the whole stretch: timeout notice, then rest (exact boundaries)
+    out = r.tick(70.0 + 200 + 15 + 1)
+    assert [n.kind for n in out] == ["timeout", "step", "step"]
+    assert r.step.kind == rt.PREVIEW and r.step.pose == "kneeling_hip_flexor" and r.started_at == 285.0
+
+
+def test_set_complete_moves_to_rest_and_the_next_stretch():
+    r = Routine(PLAN, safety_accepted=True)
+    r.start(0.0)
+    r.key(1.0, rt.KEY_NEXT)            # skip warm-up
+    r.key(2.0, rt.KEY_NEXT)            # start now
+    assert r.step.kind == rt.STRETCH
+    assert r.on_events(5.0, [Event(5.0, ev.REP, "1")]) == [] and r.step.kind == rt.STRETCH
+    [n] = r.on_events(30.0, [Event(30.0, ev.REP, "10"), Event(30.0, ev.SET_COMPLETE, "Set complete")])
+    assert n.prev.kind == rt.STRETCH and n.step.kind == rt.REST and n.step.pose == "kneeling_hip_flexor"
+    assert n.text == "Rest. Next: Kneeling hip flexor"
+    assert r.on_events(31.0, [Event(31.0, ev.SET_COMPLETE)]) == []       # not in a stretch: ignored
+    r.tick(45.0)
+    assert r.step.kind == rt.PREVIEW
+
+
+def test_switch_sides_prompt_for_per_side_holds():
+    r = Routine(PLAN, safety_accepted=True, per_side={"kneeling_hip_flexor": True},
+                titles={"kneeling_hip_flexor": "Kneeling Hip Flexor Stretch"})
+    r.start(0.0)
+    while r.step.pose != "kneeling_hip_flexor" or r.step.kind != rt.STRETCH:
+        r.key(0.0, rt.KEY_NEXT)
+    [n] = r.on_events(40.0, [Event(40.0, ev.HOLD_COMPLETE, "Done", "left", {"done_on_side": 1, "of": 1})])
+    assert n.kind == "switch" and "right" in n.text
+    assert r.banner(44.9) == n.text and r.banner(45.0) is None
+    # the second side completing does not prompt again; the set complete moves on
+    out = r.on_events(90.0, [Event(90.0, ev.HOLD_COMPLETE, "Done", "right", {"done_on_side": 1, "of": 1}),
+                             Event(90.0, ev.SET_COMPLETE)])
+    assert [n.kind for n in out] == ["step"] and r.step.kind == rt.REST
+
+
+def test_no_switch_prompt_for_stretches_without_sides():
+    r = Routine(PLAN, safety_accepted=True)
+    r.start(0.0)
+    r.key(0.0, rt.KEY_NEXT)
+    r.key(0.0, rt.KEY_NEXT)
+    assert r.on_events(5.0, [Event(5.0, ev.HOLD_COMPLETE, "", "none", {"done_on_side": 1, "of": 1})]) == []
+
+
+def test_pain_key_stops_at_once_from_any_step():
+    for presses in range(0, 5):
+        r = Routine(PLAN, safety_accepted=True)
+        r.start(0.0)
+        for _ in range(presses):
+            r.key(1.0, rt.KEY_NEXT)
+        before = r.step
+        [n] = r.key(2.0, rt.KEY_PAIN)
+        assert r.step.kind == rt.STOPPED and r.finished and n.prev == before
+        assert "saved" in n.text
+        assert r.tick(1e6) == [] and r.key(3.0, rt.KEY_NEXT) == [] and r.step.kind == rt.STOPPED
+
+
+def test_whole_routine_runs_to_done_on_events_and_time():
+    r = Routine(PLAN, rounds=3, safety_accepted=True)
+    r.start(0.0)
+    t, stretches = 0.0, 0
+    while not r.finished:
+        t += 1.0
+        if r.step.kind == rt.STRETCH and t - r.started_at >= 20:
+            stretches += 1
+            r.on_events(t, [Event(t, ev.SET_COMPLETE)])
+        r.tick(t)
+        assert t < 10_000
+    assert r.step.kind == rt.DONE and stretches == 6
