@@ -16,6 +16,7 @@ from tqdm import tqdm
 from coach.engine import Engine
 from coach.overlay import draw_overlay
 from coach.pose_backend import BackendChoice, PoseBackend
+from coach.pipeline import Prefetch, Sink
 from coach.pose_spec import PoseSpec
 from coach.record import StretchRecord, build_record, write_csv, write_json
 from coach.trace import TraceRecorder, save_trace
@@ -76,17 +77,47 @@ def default_out_dir(video: Path) -> Path:
     return Path("coach_out") / Path(video).stem
 
 
+class _AnnotatedWriter:
+    """Overlay + encode stage: draws each result onto its frame and appends it to the video.
+    The writer opens on the first frame (its size is the decoded frame's)."""
+
+    def __init__(self, path: Path, fps: float, spec: PoseSpec) -> None:
+        self.path, self.fps, self.spec = path, fps, spec
+        self.writer: cv2.VideoWriter | None = None
+
+    def __call__(self, item: tuple[np.ndarray, object]) -> None:
+        bgr, res = item
+        if self.writer is None:
+            self.writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*"mp4v"),
+                                          self.fps, (bgr.shape[1], bgr.shape[0]))
+        self.writer.write(draw_overlay(bgr, self.spec, res))
+
+    def release(self) -> None:
+        if self.writer is not None:
+            self.writer.release()
+
+
+def _decoded(src: VideoSource):
+    """Decode stage: each frame with its RGB copy for the pose model."""
+    for fr in src:
+        yield fr, cv2.cvtColor(fr.bgr, cv2.COLOR_BGR2RGB)
+
+
 def review_video(video: Path, spec: PoseSpec, out_dir: Path, backend: PoseBackend | None = None,
                  backend_choice: BackendChoice = BackendChoice(), write_video: bool = True,
-                 progress: bool = True, profile: str = "") -> ReviewOutputs:
-    """Run pose detection and coaching over every frame of `video`."""
+                 progress: bool = True, profile: str = "", pipelined: bool = True) -> ReviewOutputs:
+    """Run pose detection and coaching over every frame of `video`.
+
+    With `pipelined` (the default) decoding, inference and overlay+encoding run in three
+    threads joined by bounded queues (coach/pipeline.py); results are identical to the
+    sequential path (`pipelined=False`): same frames, same order, one engine."""
     prepare_out_dir(out_dir)
     src = VideoSource(video)
     own_backend = backend is None
     backend = backend or backend_choice.create()
     stem = Path(video).stem
     paths = {k: out_dir / f"{stem}.{k}" for k in ("report.json", "report.csv", "trace.npz", "annotated.mp4")}
-    writer = None
+    annotated = _AnnotatedWriter(paths["annotated.mp4"], src.fps, spec)
     engine = Engine(spec)
     rec_trace = TraceRecorder(src.width, src.height, backend.name, str(video))
     frames = seen = 0
@@ -95,20 +126,18 @@ def review_video(video: Path, spec: PoseSpec, out_dir: Path, backend: PoseBacken
     bar = tqdm(total=src.frame_count or None, unit="frame", desc=f"review {stem}",
                disable=not progress, leave=False)
     try:
-        for fr in src:
-            rgb = cv2.cvtColor(fr.bgr, cv2.COLOR_BGR2RGB)
-            lm = backend.detect(rgb, fr.t)
-            rec_trace.add(fr.t, lm)
-            res = engine.step(fr.t, lm)
-            frames += 1
-            seen += lm is not None
-            last_t = fr.t
-            if write_video:
-                if writer is None:
-                    writer = cv2.VideoWriter(str(paths["annotated.mp4"]), cv2.VideoWriter_fourcc(*"mp4v"),
-                                             src.fps, (fr.bgr.shape[1], fr.bgr.shape[0]))
-                writer.write(draw_overlay(fr.bgr, spec, res))
-            bar.update(1)
+        with Prefetch(_decoded(src), threaded=pipelined, name="decode") as decoded, \
+                Sink(annotated, threaded=pipelined, name="encode") as encode:
+            for fr, rgb in decoded:
+                lm = backend.detect(rgb, fr.t)
+                rec_trace.add(fr.t, lm)
+                res = engine.step(fr.t, lm)
+                frames += 1
+                seen += lm is not None
+                last_t = fr.t
+                if write_video:
+                    encode.put((fr.bgr, res))
+                bar.update(1)
         if frames == 0:
             raise VideoError(f"no frames could be decoded from {video}: the file is empty, truncated or "
                              "uses a codec this OpenCV cannot decode")
@@ -116,8 +145,7 @@ def review_video(video: Path, spec: PoseSpec, out_dir: Path, backend: PoseBacken
     finally:
         bar.close()
         src.close()
-        if writer is not None:
-            writer.release()
+        annotated.release()
         if own_backend:
             backend.close()
         if frames:
