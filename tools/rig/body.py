@@ -136,10 +136,14 @@ class Body:
             self.A[("shin", s)] = align(sh, down)
 
     def _pick_landmark_vertices(self):
-        v, dn = self.rest_v, self.dom_name
+        # picked once on the average body (same topology for every phenotype)
+        with torch.no_grad():
+            o = self.m(pose_parameters=None, phenotype_kwargs={k: 0.5 for k in self.m.phenotype_labels})
+        v, dn = o["vertices"][0].numpy().astype(np.float64), self.dom_name
+        rest_h = o["rest_bone_heads"][0].numpy()
         head = np.where(dn == "head")[0]
-        eye_z = self.rest_h[self.idx["eye.L"]][2]
-        hc = self.rest_h[self.idx["head"]]
+        eye_z = rest_h[self.idx["eye.L"]][2]
+        hc = rest_h[self.idx["head"]]
         # nose: most forward head vertex near the midline, below the eyes
         cand = head[(np.abs(v[head, 0]) < 0.012) & (v[head, 2] < eye_z) & (v[head, 2] > eye_z - 0.06)]
         nose = cand[np.argmin(v[cand, 1])]

@@ -71,7 +71,7 @@ def hug(side: str, flex: float = 125.0, knee: float = 60.0):
     sh = th - (180 - knee)
     arm = 90 + flex * 0.42
     return {f"th{side}": th, f"sh{side}": sh, f"pf{side}": 20,
-            "uaL": arm, "uaR": arm, "faL": arm + 22, "faR": arm + 22, "hdL": arm + 30, "hdR": arm + 30,
+            "uaL": arm, "uaR": arm, "faL": arm + 10, "faR": arm + 10, "hdL": arm + 20, "hdR": arm + 20,
             "spreadL": 12, "spreadR": 12}
 
 
@@ -86,13 +86,17 @@ TILT = 13.0
 
 
 # ---------------------------------------------------------------- clip builders
-def K(t, solve=None, **c):
+def K(t, solve=None, *dicts, **kw):
+    c = {}
+    for d in dicts:
+        c.update(d)
+    c.update(kw)
     return (float(t), c, solve)
 
 
 def clip_cat_cow(name, cycles, offset, seed):
     tempos = [4.0, 3.5, 5.0, 3.0, 4.5, 3.2, 4.8, 3.6, 4.2, 3.8][:cycles]
-    keys = [K(0, TABLE_SOLVE, **TABLE, **NEUTRAL), K(3.0, TABLE_SOLVE, **NEUTRAL)]
+    keys = [K(0, TABLE_SOLVE, TABLE, NEUTRAL), K(3.0, TABLE_SOLVE, **NEUTRAL)]
     t = 3.0
     reps = []
     for T in tempos:

@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""Render synthetic ground-truth stretch clips with the anny body (dev tool).
+
+For each clip: pose anny on the CPU from scripted keyframes, render offscreen 640x480 at
+10 fps with pyrender, encode H.264 (<clip>.mp4) and write <clip>.truth.json (the contract in
+docs/architecture.md).  With --check (default) MediaPipe is run on the encoded clip and the
+detection rate and angle errors against the truth are printed and saved to tools/rig/metrics.json.
+
+    python tools/render_synthetic.py --list
+    python tools/render_synthetic.py --clip hip_flexor_both --out sample_videos/
+    python tools/render_synthetic.py --all --out sample_videos/
+
+Needs the `rig` extra (pip install -e '.[rig]') and PYOPENGL_PLATFORM=egl (set here by default).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+os.environ.setdefault("ANNY_CACHE_DIR", "/work/anny_cache")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import numpy as np  # noqa: E402
+
+FPS = 10
+METRICS = Path(__file__).resolve().parent / "rig" / "metrics.json"
+
+SHIRTS = [[200, 55, 50], [40, 150, 140], [230, 140, 30], [130, 60, 160], [60, 150, 60], [220, 200, 60],
+          [200, 80, 140], [90, 170, 210]]
+LEGGINGS = [[35, 35, 45], [25, 30, 70], [55, 55, 60], [50, 30, 30], [20, 20, 20]]
+SKINS = [[235, 195, 165], [210, 160, 125], [165, 115, 80], [120, 80, 55], [240, 205, 180]]
+FLOORS = [[0.55, 0.45, 0.35, 1], [0.62, 0.52, 0.40, 1], [0.45, 0.40, 0.36, 1], [0.58, 0.58, 0.56, 1]]
+MATS = [[0.20, 0.35, 0.60, 1], [0.25, 0.50, 0.35, 1], [0.55, 0.25, 0.45, 1], [0.30, 0.30, 0.35, 1]]
+WALLS = [[0.92, 0.92, 0.90, 1], [0.88, 0.90, 0.94, 1], [0.94, 0.90, 0.84, 1], [0.86, 0.92, 0.88, 1]]
+
+
+def smooth(u):
+    return 0.5 - 0.5 * math.cos(math.pi * min(max(u, 0.0), 1.0))
+
+
+def appearance(seed):
+    rng = np.random.default_rng(seed)
+    pick = lambda L: L[int(rng.integers(len(L)))]
+    phen = dict(gender=float(rng.uniform(0, 1)), age=float(rng.uniform(0.5, 0.8)),
+                muscle=float(rng.uniform(0.3, 0.7)), weight=float(rng.uniform(0.3, 0.7)),
+                height=float(rng.uniform(0.35, 0.7)), proportions=float(rng.uniform(0.35, 0.65)))
+    style = dict(floor=pick(FLOORS), mat=pick(MATS), wall=pick(WALLS), shirt=pick(SHIRTS), legging=pick(LEGGINGS),
+                 skin=pick(SKINS), ambient=float(rng.uniform(0.3, 0.45)), key=float(rng.uniform(3.0, 4.5)),
+                 fill=float(rng.uniform(1.2, 2.0)), key_az=float(rng.uniform(-40, 40)))
+    cam = dict(height=float(rng.uniform(0.45, 0.8)), dist=float(rng.uniform(2.6, 3.3)),
+               front_height=float(rng.uniform(1.0, 1.3)), front_dist=float(rng.uniform(2.0, 2.3)),
+               sway_phase=rng.uniform(0, 2 * np.pi, 4))
+    return phen, style, cam
+
+
+def bake_keys(body, spec):
+    """Carry controls forward and contact-solve the keys that ask for it."""
+    from rig.body import DEFAULTS
+    cur = dict(DEFAULTS)
+    baked = []
+    for t, c, solve in spec["keys"]:
+        cur = dict(cur, **c)
+        if solve:
+            _, _, solved = body.pose(cur, solve)
+            cur = solved
+        baked.append((t, dict(cur)))
+    return baked
+
+
+def controls_at(baked, t, sway, phase):
+    if t <= baked[0][0]:
+        c = dict(baked[0][1])
+    elif t >= baked[-1][0]:
+        c = dict(baked[-1][1])
+    else:
+        for (t0, a), (t1, b) in zip(baked, baked[1:]):
+            if t0 <= t <= t1:
+                u = smooth((t - t0) / max(t1 - t0, 1e-6))
+                c = {k: (a[k] + (b[k] - a[k]) * u) if a[k] is not None and b[k] is not None else b[k] for k in a}
+                break
+    if sway:
+        c["tau"] += sway * math.sin(2 * math.pi * t / 5.3 + phase[0])
+        c["neck"] += 1.5 * sway * math.sin(2 * math.pi * t / 4.1 + phase[1])
+        c["lat"] += 0.6 * sway * math.sin(2 * math.pi * t / 6.7 + phase[2])
+    return c
+
+
+def camera_for(spec, cam, centre):
+    off = math.radians(spec["offset"])
+    if spec["view"] == "front":
+        # in front of the head (-Y), raised, looking down at the mat
+        d, h = cam["front_dist"], cam["front_height"]
+        v = np.array([math.sin(off) * d, -math.cos(off) * d])
+        target = np.array([centre[0], centre[1] - 0.1, 0.25])
+    else:
+        # subject's left side (+X), perpendicular to the body's long axis (Y)
+        d, h = cam["dist"], cam["height"]
+        v = np.array([math.cos(off) * d, math.sin(off) * d])
+        target = np.array([centre[0], centre[1], float(np.clip(centre[2], 0.25, 0.55))])
+    eye = np.array([target[0] + v[0], target[1] + v[1], h])
+    return eye, target, h
+
+
+def render_clip(model, spec, out_dir: Path, crf=26, quiet=False):
+    import imageio_ffmpeg
+    from rig.body import LM_NAMES, Body
+    from rig.scene import H, W, Stage, body_colors, project
+
+    t_start = time.time()
+    phen, style, cam = appearance(spec["seed"])
+    body = Body(model, phen)
+    baked = bake_keys(body, spec)
+    n = int(round(spec["duration"] * FPS))
+    # framing: centre of the body over the clip
+    pts = []
+    for t in np.linspace(0, spec["duration"], 6):
+        v, j, _ = body.pose(controls_at(baked, t, 0, cam["sway_phase"]))
+        pts.append(j[[body.idx[b] for b in ("root", "head", "foot.L", "foot.R", "wrist.L", "wrist.R")]])
+    pts = np.concatenate(pts)
+    centre = 0.5 * (pts.min(0) + pts.max(0))
+    eye, target, cam_h = camera_for(spec, cam, centre)
+    if spec["view"] == "front":
+        style = dict(style, mat_size=(1.2, 1.9), mat_center=(0, float(centre[1]) + 0.1))
+    else:
+        style = dict(style, mat_size=(0.8, 2.0), mat_center=(0, float(centre[1])))
+    stage = Stage(style, eye, target)
+    colors = body_colors(body, style["shirt"], style["legging"], style["skin"])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    mp4 = out_dir / f"{spec['name']}.mp4"
+    writer = imageio_ffmpeg.write_frames(str(mp4), (W, H), fps=FPS, codec="libx264", pix_fmt_out="yuv420p",
+                                         output_params=["-crf", str(crf), "-preset", "medium"], macro_block_size=16)
+    writer.send(None)
+    xy = []
+    for i in range(n):
+        t = i / FPS
+        c = controls_at(baked, t, spec["sway"], cam["sway_phase"])
+        v, j, _ = body.pose(c)
+        img = stage.render(v, body.faces, colors)
+        writer.send(np.ascontiguousarray(img[:, :, :3]))
+        lm = body.landmarks3d(v, j)
+        P = project(np.array([lm[k] for k in LM_NAMES]), stage.cam_pose)
+        row = []
+        for x, y in P:
+            if not np.isfinite(x) or x < 0 or x > W or y < 0 or y > H:
+                row.append(None)
+            else:
+                row.append([round(float(x), 1), round(float(y), 1)])
+        xy.append(row)
+        if not quiet and (i % 50 == 0 or i == n - 1):
+            el = time.time() - t_start
+            print(f"  {spec['name']}: frame {i + 1}/{n}  {el:5.1f}s", flush=True)
+    writer.close()
+    stage.close()
+    truth = {
+        "pose": spec["pose"], "video": mp4.name, "fps": FPS, "width": W, "height": H, "n_frames": n,
+        "view_offset_deg": spec["offset"], "camera_height_m": round(float(cam_h), 2), "clean": spec["clean"],
+        "reps": spec["reps"], "rep_times": spec["rep_times"], "holds": spec["holds"], "faults": spec["faults"],
+        "landmarks": {"names": LM_NAMES, "xy": xy},
+    }
+    (out_dir / f"{spec['name']}.truth.json").write_text(json.dumps(truth, separators=(",", ":")))
+    info = dict(seconds=round(time.time() - t_start, 1), size_kb=round(mp4.stat().st_size / 1024),
+                duration_s=spec["duration"], phenotype={k: round(v, 2) for k, v in phen.items()},
+                camera=dict(eye=[round(float(a), 2) for a in eye], target=[round(float(a), 2) for a in target]))
+    return info
+
+
+# ---------------------------------------------------------------- MediaPipe check
+MP_IDX = {"nose": 0, "left_ear": 7, "right_ear": 8, "left_shoulder": 11, "right_shoulder": 12, "left_elbow": 13,
+          "right_elbow": 14, "left_wrist": 15, "right_wrist": 16, "left_hip": 23, "right_hip": 24, "left_knee": 25,
+          "right_knee": 26, "left_ankle": 27, "right_ankle": 28, "left_heel": 29, "right_heel": 30,
+          "left_foot_index": 31, "right_foot_index": 32}
+
+
+def angle(a, b, c):
+    v1, v2 = a - b, c - b
+    n = np.linalg.norm(v1) * np.linalg.norm(v2)
+    if not np.isfinite(n) or n < 1e-6:
+        return np.nan
+    return math.degrees(math.acos(float(np.clip(np.dot(v1, v2) / n, -1, 1))))
+
+
+def check_clip(out_dir: Path, name: str, near: str | None):
+    import cv2
+    import mediapipe as mp
+
+    truth = json.loads((out_dir / f"{name}.truth.json").read_text())
+    names = truth["landmarks"]["names"]
+    cap = cv2.VideoCapture(str(out_dir / f"{name}.mp4"))
+    pose = mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1)
+    det, frames = 0, 0
+    err = {"knee": {"left": [], "right": []}, "hip": {"left": [], "right": []}}
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        i = frames
+        frames += 1
+        res = pose.process(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+        if res.pose_landmarks is None or i >= len(truth["landmarks"]["xy"]):
+            continue
+        det += 1
+        lm = res.pose_landmarks.landmark
+        w, h = frame.shape[1], frame.shape[0]
+        mpp = lambda k: np.array([lm[MP_IDX[k]].x * w, lm[MP_IDX[k]].y * h])
+        row = truth["landmarks"]["xy"][i]
+        tp = lambda k: np.array(row[names.index(k)], float) if row[names.index(k)] is not None else np.full(2, np.nan)
+        for s in ("left", "right"):
+            for meas, (a, b, c) in (("knee", ("hip", "knee", "ankle")), ("hip", ("shoulder", "hip", "knee"))):
+                ka, kb, kc = f"{s}_{a}", f"{s}_{b}", f"{s}_{c}"
+                at = angle(tp(ka), tp(kb), tp(kc))
+                am = angle(mpp(ka), mpp(kb), mpp(kc))
+                if np.isfinite(at) and np.isfinite(am):
+                    err[meas][s].append(am - at)
+    pose.close()
+    cap.release()
+    res = {"frames_read": frames, "n_frames": truth["n_frames"], "detected": det,
+           "detection_rate": round(det / max(frames, 1), 3)}
+    for meas in ("knee", "hip"):
+        both = err[meas]["left"] + err[meas]["right"]
+        res[f"{meas}_medae_both"] = round(float(np.median(np.abs(both))), 1) if both else None
+        if near:
+            e = err[meas][near]
+            res[f"{meas}_medae_near"] = round(float(np.median(np.abs(e))), 1) if e else None
+            res[f"{meas}_bias_near"] = round(float(np.median(e)), 1) if e else None
+    return res
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Render synthetic ground-truth stretch clips (anny + pyrender).")
+    ap.add_argument("--clip", action="append", default=[], help="clip name (repeatable); see --list")
+    ap.add_argument("--all", action="store_true", help="render every clip")
+    ap.add_argument("--list", action="store_true", help="list the clips and exit")
+    ap.add_argument("--out", default="sample_videos", help="output folder (default: sample_videos)")
+    ap.add_argument("--crf", type=int, default=26, help="x264 quality (default 26)")
+    ap.add_argument("--no-check", action="store_true", help="skip the MediaPipe detection/accuracy check")
+    ap.add_argument("--check-only", action="store_true", help="only run the MediaPipe check on existing clips")
+    ap.add_argument("--quiet", action="store_true")
+    args = ap.parse_args(argv)
+
+    from rig.clips import all_clips
+    clips = all_clips()
+    if args.list:
+        for k, c in clips.items():
+            print(f"{k:34s} pose={c['pose']:24s} {c['duration']:5.1f}s view={c['view']} offset={c['offset']}")
+        return 0
+    names = list(clips) if args.all else args.clip
+    if not names:
+        ap.error("give --clip NAME or --all (see --list)")
+    for nm in names:
+        if nm not in clips:
+            ap.error(f"unknown clip {nm!r}; see --list")
+    out = Path(args.out)
+    metrics = json.loads(METRICS.read_text()) if METRICS.exists() else {}
+    model = None
+    for nm in names:
+        spec = clips[nm]
+        print(f"[{nm}] {spec['duration']:.1f}s, pose {spec['pose']}", flush=True)
+        entry = metrics.get(nm, {})
+        if not args.check_only:
+            if model is None:
+                from rig.body import load_model
+                model = load_model()
+            entry.update(render_clip(model, spec, out, crf=args.crf, quiet=args.quiet))
+            print(f"  wrote {out / (nm + '.mp4')} ({entry['size_kb']} KB) in {entry['seconds']} s", flush=True)
+        if not args.no_check:
+            near = None if spec["view"] == "front" else "left"
+            entry["check"] = check_clip(out, nm, near)
+            print(f"  mediapipe: {entry['check']}", flush=True)
+        metrics[nm] = entry
+        METRICS.write_text(json.dumps(metrics, indent=1, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
