@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from coach.commands.common import add_backend_args, add_pose_arg, backend_choice
@@ -10,7 +11,27 @@ from coach.profiles import load_spec
 from coach.review import default_out_dir, review_video, summary_lines
 
 
+def run_folder(args: argparse.Namespace) -> int:
+    """`coach review DIR`: every video in DIR, `--jobs` processes, one summary table."""
+    from coach.batch import default_jobs, plan, run_batch, summary_table
+
+    items = plan(Path(args.video), args.pose)
+    if not items:
+        print(f"coach: error: no video files in {args.video}", file=sys.stderr)
+        return 2
+    out = Path(args.out) if args.out else Path("coach_out")
+    summary = run_batch(items, out, jobs=args.jobs or default_jobs(len(items)), choice=backend_choice(args),
+                        write_video=not args.no_video, progress=not args.quiet)
+    print(summary_table(summary))
+    return 1 if summary.failed else 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if Path(args.video).is_dir():
+        return run_folder(args)
+    if not args.pose:
+        print("coach review: error: --pose is required for a single video (see `coach poses`)", file=sys.stderr)
+        return 2
     spec = load_spec(args.pose, args.profile)
     video = Path(args.video)
     out = Path(args.out) if args.out else default_out_dir(video)
@@ -32,8 +53,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "angles, counters, cues), <name>.report.json and .report.csv (each rep and hold: start, "
                     "end, duration, peak angles; faults with timestamps) and <name>.trace.npz (landmarks, "
                     "for `coach replay`).")
-    p.add_argument("video", help="video file to analyse")
-    add_pose_arg(p)
+    p.add_argument("video", help="video file to analyse, or a folder: review every video in it")
+    add_pose_arg(p, required=False)
+    p.add_argument("--jobs", type=int, metavar="N", default=0,
+                   help="folder: videos reviewed at once, one process each (default: CPU cores). "
+                        "Without --pose each video's stretch comes from its <clip>.truth.json")
     p.add_argument("--profile", metavar="FILE", help="a patient's threshold profile (see `coach calibrate`)")
     p.add_argument("--out", metavar="DIR", help="output folder (default: coach_out/<video name>)")
     p.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")

@@ -1,0 +1,343 @@
+"""`coach bench speed [VIDEO] [--frames N]`: where the time goes, against the speed targets.
+
+In one run, on the first N frames of VIDEO:
+- per-stage cost (ms/frame): decode, inference, checks (Engine.step), overlay, encode, each
+  timed alone, one after the other;
+- bare inference throughput (MediaPipe on the pre-decoded frames) vs the review pipeline
+  (decode, inference and overlay+encode overlapping in threads) and the sequential review;
+- the live loop fed from the video at camera pace (coach/live.py's `run_live`, when present):
+  fps and glass-to-feedback latency;
+- batch review throughput with 1 and 2 jobs (processes);
+- Engine.step per frame on the recorded trace.
+Figures are printed next to their targets; the exit status is 1 when one misses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import math
+import os
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from coach.pose_backend import BackendChoice
+
+#: figure -> (comparison, target); checked by `misses`.
+TARGETS: dict[str, tuple[str, float]] = {
+    "pipeline / bare inference": (">=", 0.90),
+    "live fps": (">=", 30.0),
+    "live glass-to-feedback latency ms": ("<", 60.0),
+    "batch 2 jobs / 1 job": (">=", 1.70),
+    "checks ms per frame": ("<", 1.0),
+}
+SAMPLE_DIR = Path("sample_videos")
+DEFAULT_POSE = "kneeling_hip_flexor"
+BATCH_VIDEOS = 4                 # copies of the clip per batch run (2 jobs: 2 videos each)
+MIN_CHECK_FRAMES = 2000          # Engine.step timed over at least this many frames
+
+
+# ---------------------------------------------------------------- test footage
+def write_test_clip(path: Path, n_frames: int = 30, fps: float = 10.0, size: tuple[int, int] = (640, 480)) -> Path:
+    """A small synthetic video (a drawn figure bending at the hip) for tests and for the
+    benchmark when no sample clip exists. Pose detection may or may not find a person."""
+    w, h = size
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+    if not writer.isOpened():
+        raise RuntimeError(f"cannot write a test video to {path}")
+    try:
+        for i in range(n_frames):
+            img = np.full((h, w, 3), (200, 190, 180), np.uint8)
+            a = math.radians(90 - 40 * (0.5 - 0.5 * math.cos(2 * math.pi * i / max(1, fps * 4))))
+            hip = np.array([w * 0.5, h * 0.62])
+            sh = hip + 0.28 * h * np.array([math.cos(a), -math.sin(a)])
+            head = sh + 0.08 * h * np.array([math.cos(a), -math.sin(a)])
+            knee = hip + np.array([0.04 * w, 0.17 * h])
+            ankle = knee + np.array([0.0, 0.18 * h])
+            col = (60, 80, 140)
+            for p, q, t in ((hip, sh, 38), (hip, knee, 26), (knee, ankle, 22), (sh, sh + (0.05 * w, 0.15 * h), 16)):
+                cv2.line(img, tuple(int(v) for v in p), tuple(int(v) for v in q), col, t, cv2.LINE_AA)
+            cv2.circle(img, tuple(int(v) for v in head), int(0.05 * h), (120, 150, 200), -1, cv2.LINE_AA)
+            writer.write(img)
+    finally:
+        writer.release()
+    return path
+
+
+def default_video() -> Path | None:
+    """The first sample clip that opens and has frames (the rig may still be rendering)."""
+    if not SAMPLE_DIR.is_dir():
+        return None
+    clips = sorted(SAMPLE_DIR.glob("*.mp4"), key=lambda p: (not p.with_name(p.stem + ".truth.json").exists(), p.name))
+    for p in clips:
+        cap = cv2.VideoCapture(str(p))
+        ok = cap.isOpened() and cap.read()[0]
+        cap.release()
+        if ok:
+            return p
+    return None
+
+
+def pose_for(video: Path, pose: str | None) -> str:
+    from coach.batch import pose_from_truth
+
+    return pose or pose_from_truth(video)[0] or DEFAULT_POSE
+
+
+# ---------------------------------------------------------------- measurements
+@dataclass
+class Decoded:
+    bgr: list[np.ndarray]
+    rgb: list[np.ndarray]
+    t: list[float]
+    fps: float
+    ms: float                     # decode + colour conversion per frame
+
+
+def decode(video: Path, n: int) -> Decoded:
+    from coach.video_source import VideoSource
+
+    bgr, rgb, ts = [], [], []
+    t0 = time.perf_counter()
+    with VideoSource(video) as src:
+        fps = src.fps
+        for fr in src:
+            bgr.append(fr.bgr)
+            rgb.append(cv2.cvtColor(fr.bgr, cv2.COLOR_BGR2RGB))
+            ts.append(fr.t)
+            if len(bgr) >= n:
+                break
+    el = time.perf_counter() - t0
+    if not bgr:
+        raise RuntimeError(f"no frames decoded from {video}")
+    return Decoded(bgr, rgb, ts, fps, 1000 * el / len(bgr))
+
+
+def truncate(video: Path, dec: Decoded, out: Path) -> Path:
+    """`video` itself when it has no more than the decoded frames, else those frames re-encoded."""
+    cap = cv2.VideoCapture(str(video))
+    total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    cap.release()
+    if 0 < total <= len(dec.bgr):
+        return video
+    h, w = dec.bgr[0].shape[:2]
+    writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), dec.fps, (w, h))
+    for f in dec.bgr:
+        writer.write(f)
+    writer.release()
+    return out
+
+
+def bare_inference(dec: Decoded, choice: BackendChoice) -> tuple[list, float]:
+    """MediaPipe alone on pre-decoded RGB frames (model loading not counted): landmarks, ms/frame."""
+    backend = choice.create()
+    try:
+        lms = []
+        t0 = time.perf_counter()
+        for rgb, t in zip(dec.rgb, dec.t):
+            lms.append(backend.detect(rgb, t))
+        el = time.perf_counter() - t0
+    finally:
+        backend.close()
+    return lms, 1000 * el / len(dec.rgb)
+
+
+def check_cost(spec, ts: list[float], lms: list) -> tuple[list, float]:
+    """Engine.step per frame on a recorded trace, repeated (fresh engine each pass) until at
+    least MIN_CHECK_FRAMES steps: first pass's results, ms/frame."""
+    from coach.engine import Engine
+
+    first: list = []
+    steps, el = 0, 0.0
+    while steps < MIN_CHECK_FRAMES:
+        eng = Engine(spec)
+        t0 = time.perf_counter()
+        results = [eng.step(t, lm) for t, lm in zip(ts, lms)]
+        el += time.perf_counter() - t0
+        steps += len(ts)
+        first = first or results
+    return first, 1000 * el / steps
+
+
+def overlay_cost(spec, dec: Decoded, results: list) -> tuple[list[np.ndarray], float]:
+    from coach.overlay import draw_overlay
+
+    imgs = [f.copy() for f in dec.bgr]
+    t0 = time.perf_counter()
+    for img, res in zip(imgs, results):
+        draw_overlay(img, spec, res)
+    return imgs, 1000 * (time.perf_counter() - t0) / len(imgs)
+
+
+def encode_cost(imgs: list[np.ndarray], fps: float, out: Path) -> float:
+    h, w = imgs[0].shape[:2]
+    t0 = time.perf_counter()
+    writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+    for img in imgs:
+        writer.write(img)
+    writer.release()
+    return 1000 * (time.perf_counter() - t0) / len(imgs)
+
+
+def review_fps(clip: Path, spec, choice: BackendChoice, out: Path, pipelined: bool) -> float:
+    """Frames per second of a whole `review_video` (model loading included, as a user sees it)."""
+    from coach.review import review_video
+
+    t0 = time.perf_counter()
+    res = review_video(clip, spec, out, backend_choice=choice, progress=False, pipelined=pipelined)
+    return res.record.frames / (time.perf_counter() - t0)
+
+
+def batch_fps(clip: Path, pose: str, choice: BackendChoice, jobs: int, work: Path) -> tuple[float, int]:
+    """Frames per second of `coach review DIR --jobs N` over BATCH_VIDEOS copies of the clip."""
+    from coach.batch import BatchItem, run_batch
+
+    folder = work / f"batch_in_{jobs}"
+    folder.mkdir()
+    items = []
+    for k in range(BATCH_VIDEOS):
+        dst = folder / f"copy{k}{clip.suffix}"
+        shutil.copyfile(clip, dst)
+        items.append(BatchItem(dst, pose))
+    summary = run_batch(items, work / f"batch_out_{jobs}", jobs=jobs, choice=choice, progress=False)
+    if summary.failed:
+        raise RuntimeError(f"batch review failed: {summary.failed[0].error}")
+    return summary.fps, summary.frames
+
+
+def live_stats(clip: Path, spec, choice: BackendChoice) -> dict | None:
+    """coach.live.run_live fed from the clip at camera pace, when that module exists:
+    {'fps', 'latency_ms', 'dropped'}; None while it is not written yet."""
+    try:
+        from coach.live import run_live
+    except ImportError:
+        return None
+    params = inspect.signature(run_live).parameters
+    kw: dict = {}
+    for name, value in (("spec", spec), ("source", str(clip)), ("camera", str(clip)),
+                        ("backend_choice", choice), ("show", False), ("headless", True),
+                        ("audio", False), ("speak", False), ("realtime", True), ("pace", True)):
+        if name in params:
+            kw[name] = value
+    stats = run_live(**kw)
+    get = (lambda k: stats.get(k)) if isinstance(stats, dict) else (lambda k: getattr(stats, k, None))
+    fps = get("fps")
+    lat = next((get(k) for k in ("latency_ms", "latency_p50_ms", "median_latency_ms", "latency_mean_ms")
+                if get(k) is not None), None)
+    if lat is None and get("latency_s") is not None:
+        lat = 1000 * get("latency_s")
+    return {"fps": fps, "latency_ms": lat, "dropped": get("dropped")}
+
+
+# ---------------------------------------------------------------- report
+def misses(figures: dict[str, float | None]) -> list[str]:
+    """Names of measured figures that miss their target (pending ones do not count)."""
+    out = []
+    for name, (op, target) in TARGETS.items():
+        v = figures.get(name)
+        if v is None:
+            continue
+        if not (v >= target if op == ">=" else v < target):
+            out.append(name)
+    return out
+
+
+def format_table(stages: dict[str, float], figures: dict[str, float | None], notes: dict[str, str]) -> str:
+    lines = ["stage                                ms/frame"]
+    for name, ms in stages.items():
+        lines.append(f"  {name:<35}{ms:8.2f}")
+    lines.append("")
+    lines.append(f"{'figure':<37}{'value':>9}  {'target':<9}result")
+    bad = set(misses(figures))
+    for name, v in figures.items():
+        op, target = TARGETS.get(name, ("", None))
+        tgt = f"{op} {target:g}" if target is not None else ""
+        value = "pending" if v is None else f"{v:.2f}"
+        res = "" if target is None else ("pending" if v is None else ("MISS" if name in bad else "ok"))
+        note = f"  ({notes[name]})" if name in notes else ""
+        lines.append(f"  {name:<35}{value:>9}  {tgt:<9}{res}{note}".rstrip())
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from coach.commands.common import backend_choice
+    from coach.pose_spec import load_pose
+
+    choice = backend_choice(args)
+    n = max(2, args.frames)
+    work = Path(tempfile.mkdtemp(prefix="coach_bench_"))
+    try:
+        video = Path(args.video) if args.video else default_video()
+        if video is None:
+            video = write_test_clip(work / "synthetic.mp4", n_frames=n)
+            print(f"no clip in {SAMPLE_DIR}/ yet: using a generated test video", file=sys.stderr)
+        pose = pose_for(video, args.pose)
+        spec = load_pose(pose)
+        dec = decode(video, n)
+        clip = truncate(video, dec, work / f"clip{video.suffix or '.mp4'}")
+        lms, infer_ms = bare_inference(dec, choice)
+        results, check_ms = check_cost(spec, dec.t, lms)
+        imgs, overlay_ms = overlay_cost(spec, dec, results)
+        encode_ms = encode_cost(imgs, dec.fps, work / "encode.mp4")
+        pipe_fps = review_fps(clip, spec, choice, work / "pipelined", pipelined=True)
+        seq_fps = review_fps(clip, spec, choice, work / "sequential", pipelined=False)
+        live = live_stats(clip, spec, choice)
+        b1, frames1 = batch_fps(clip, pose, choice, 1, work)
+        b2, _ = batch_fps(clip, pose, choice, 2, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    bare_fps = 1000.0 / infer_ms
+    person = sum(lm is not None for lm in lms)
+    h, w = dec.bgr[0].shape[:2]
+    print(f"coach bench speed: {video} ({w}x{h}, {len(dec.bgr)} frames at {dec.fps:g} fps, pose {pose}), "
+          f"{os.cpu_count()} CPU cores, person found in {person}/{len(lms)} frames")
+    stages = {"decode": dec.ms, "inference": infer_ms, "checks (engine.step)": check_ms,
+              "overlay": overlay_ms, "encode": encode_ms}
+    figures: dict[str, float | None] = {
+        "bare inference fps": bare_fps,
+        "review pipeline fps": pipe_fps,
+        "review sequential fps": seq_fps,
+        "pipeline / bare inference": pipe_fps / bare_fps,
+        "live fps": live and live["fps"],
+        "live glass-to-feedback latency ms": live and live["latency_ms"],
+        "batch fps, 1 job": b1,
+        "batch fps, 2 jobs": b2,
+        "batch 2 jobs / 1 job": b2 / b1,
+        "checks ms per frame": check_ms,
+    }
+    notes = {"batch fps, 1 job": f"{BATCH_VIDEOS} videos, {frames1} frames, process start-up included"}
+    if live is None:
+        notes["live fps"] = notes["live glass-to-feedback latency ms"] = "pending: coach/live.py run_live not written yet"
+    elif live.get("dropped") is not None:
+        notes["live fps"] = f"{live['dropped']} frames dropped"
+    if person < len(lms) / 2:
+        notes["checks ms per frame"] = "few frames with a person: the checks mostly skip"
+    print(format_table(stages, figures, notes))
+    bad = misses(figures)
+    if bad:
+        print(f"missed: {', '.join(bad)}")
+        return 1
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from coach.commands.common import add_backend_args
+
+    p = sub.add_parser("speed", help="throughput and latency of review, live and batch against targets",
+                       description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("video", nargs="?", help=f"video to measure on (default: a clip in {SAMPLE_DIR}/, or a "
+                                            "generated one)")
+    p.add_argument("--frames", type=int, default=300, metavar="N", help="frames to use (default 300)")
+    p.add_argument("--pose", metavar="NAME", help="stretch to check (default: the clip's truth file, "
+                                                  f"else {DEFAULT_POSE})")
+    add_backend_args(p)
+    p.set_defaults(func=run)

@@ -1,0 +1,80 @@
+"""`coach review DIR --jobs N`: every video reviewed in its own process, a bad file reported
+without stopping the others, a summary table, non-zero exit when any failed."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from coach.batch import BatchItem, plan, run_batch, summary_table
+from coach.bench_speed import write_test_clip
+from coach.cli import main
+from coach.pose_backend import BackendChoice, BackendError
+
+
+@dataclass(frozen=True)
+class FakeChoice:
+    """Stands in for BackendChoice in the worker processes (pickled by reference to this module)."""
+
+    def create(self):
+        from test_pipeline import FakeBackend
+
+        return FakeBackend()
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("videos")
+    write_test_clip(d / "a.mp4", n_frames=12)
+    write_test_clip(d / "b.mp4", n_frames=15)
+    (d / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 this is not really a video" * 20)
+    (d / "notes.txt").write_text("not a video, ignored")
+    (d / "a.truth.json").write_text(json.dumps({"pose": "kneeling_hip_flexor"}))
+    (d / "b.truth.json").write_text(json.dumps({"pose": "cat_cow"}))
+    return d
+
+
+def test_plan_takes_each_clips_pose_from_its_truth_file(folder):
+    items = {i.video.name: i for i in plan(folder, None)}
+    assert sorted(items) == ["a.mp4", "b.mp4", "broken.mp4"]
+    assert items["a.mp4"].pose == "kneeling_hip_flexor"
+    assert items["b.mp4"].pose == "cat_cow"
+    assert items["broken.mp4"].pose is None and "broken.truth.json" in items["broken.mp4"].why_no_pose
+    assert {i.pose for i in plan(folder, "pelvic_tilt")} == {"pelvic_tilt"}
+
+
+def test_batch_survives_a_corrupt_file(folder, tmp_path):
+    items = plan(folder, "kneeling_hip_flexor")
+    summary = run_batch(items, tmp_path, jobs=2, choice=FakeChoice(), write_video=False, progress=False)
+    by_name = {r.video.name: r for r in summary.results}
+    assert by_name["a.mp4"].ok and by_name["a.mp4"].frames == 12
+    assert by_name["b.mp4"].ok and by_name["b.mp4"].frames == 15
+    assert not by_name["broken.mp4"].ok and "broken.mp4" in by_name["broken.mp4"].error
+    assert json.loads((tmp_path / "a" / "a.report.json").read_text())["frames"] == 12
+    assert json.loads((tmp_path / "b" / "b.report.json").read_text())["frames"] == 15
+    table = summary_table(summary)
+    assert "ERROR" in table and "2 of 3 videos reviewed, 27 frames" in table
+
+
+def test_batch_reports_a_clip_without_a_pose(folder, tmp_path):
+    summary = run_batch([BatchItem(folder / "broken.mp4", None, "no pose for it")], tmp_path, jobs=1,
+                        choice=FakeChoice(), progress=False)
+    assert summary.results[0].error == "no pose for it"
+
+
+def test_cli_review_folder_jobs_2(folder, tmp_path, capsys):
+    try:
+        BackendChoice().create().close()
+    except BackendError as e:
+        pytest.skip(f"no MediaPipe model here: {e}")
+    rc = main(["review", str(folder), "--pose", "kneeling_hip_flexor", "--jobs", "2", "--quiet",
+               "--out", str(tmp_path)])
+    out = capsys.readouterr()
+    assert rc != 0
+    assert (tmp_path / "a" / "a.report.json").exists() and (tmp_path / "b" / "b.report.json").exists()
+    assert (tmp_path / "a" / "a.annotated.mp4").exists()
+    assert "broken.mp4" in out.out and "ERROR" in out.out
+    assert "2 of 3 videos reviewed" in out.out
