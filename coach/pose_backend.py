@@ -63,7 +63,9 @@ class LegacyPoseBackend:
                 "use and which is not on this machine. Offline, use the bundled full model "
                 "(--complexity 1, the default) or pass a downloaded --model pose_landmarker_*.task.")
         try:
-            import mediapipe.solutions.pose as mp_pose
+            import mediapipe as mp
+
+            mp_pose = mp.solutions.pose   # an attribute, not an importable module path
         except (ImportError, AttributeError) as e:
             raise BackendError(
                 "this mediapipe has no legacy solutions.pose (versions >= 0.10.30 dropped it): "
