@@ -18,6 +18,8 @@ COMMANDS = [
     "coach.commands.review",
     "coach.commands.bench",
     "coach.commands.history",
+    "coach.commands.calibrate",
+    "coach.commands.replay",
 ]
 
 #: Errors that are the user's input, not a bug: one clear line, no traceback.
