@@ -69,6 +69,11 @@ class _Debounced:
             self.value, self._since = raw, None
         return self.value
 
+    @property
+    def pending(self) -> bool:
+        """The raw value disagrees and is being waited out."""
+        return self._since is not None
+
 
 @dataclass
 class _SideTracker:
@@ -223,6 +228,7 @@ class Engine:
                 out.append(Event(t, ev.BASELINE, "Got your neutral position", side, dict(self.baseline)))
 
         judging = set_up and view_ok and baseline_ready
+        view_sure = view_ok and not self.view.pending   # no form cues while the view looks wrong
         failing: dict[str, tuple[str, float | None]] = {}
         in_position = judging
         for c in spec.checks:
@@ -231,7 +237,7 @@ class Engine:
                 continue
             if st.passed is not True:
                 in_position = False
-            if judging and st.passed is False and c.role == "form":
+            if judging and view_sure and st.passed is False and c.role == "form":
                 failing[c.id] = (c.cue_low if st.low else c.cue_high, st.value)
         for name in spec.hold.extra_checks if spec.hold else ():
             if measures.get(name) is None:
@@ -279,7 +285,7 @@ class Engine:
             cands.append((cue_prio.SETUP, "Hold still in the starting position"))
         for cid in self.faults.open:
             cands.append((cue_prio.FORM, self.faults.open[cid].text))
-        if judging and not in_position and not self.faults.open:
+        if judging and view_sure and not in_position and not self.faults.open:
             for c in spec.checks:
                 st = statuses[c.id]
                 if c.role == "target" and st.passed is False:
