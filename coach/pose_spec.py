@@ -157,26 +157,46 @@ class PoseSpec:
 
 
 def key_line(text: str, dotted_key: str) -> int | None:
-    """Best-effort line number of a dotted key (`a.b.c`) in TOML text: the last part as
-    `key =` after the nearest table header naming the rest."""
+    """Best-effort line number of a dotted key (`a.b.c`) in TOML text, looked up only inside
+    its own table: `checks.<id>.key` / `checks[i].key` in that [[checks]] entry. A key that
+    is not in its table (missing) gives the table's header line."""
     parts = dotted_key.split(".")
     last = re.escape(parts[-1].split("[")[0])
-    header = ".".join(p.split("[")[0] for p in parts[:-1])
     lines = text.splitlines()
-    start = 0
-    if header:
-        for i, ln in enumerate(lines):
-            s = ln.strip().strip("[]").strip()
-            if ln.strip().startswith("[") and (s == header or s.endswith(header)):
-                start = i
-                break
-    for i in range(start, len(lines)):
-        if re.match(rf"\s*{last}\s*=", lines[i]) or re.match(rf"\s*\[+\s*{re.escape(dotted_key)}\s*\]+", lines[i]):
+    heads = [i for i, ln in enumerate(lines) if re.match(r"\s*\[", ln)]
+    span: tuple[int, int] | None = None      # [header line, next header line)
+
+    def block(i: int) -> tuple[int, int]:
+        return i, next((h for h in heads if h > i), len(lines))
+
+    if len(parts) == 1:
+        span = (-1, heads[0] if heads else len(lines))
+    else:
+        m = re.fullmatch(r"(\w+)\[(\d+)\]", parts[0])
+        name = m.group(1) if m else parts[0]
+        arr = [i for i in heads if re.match(rf"\s*\[\[\s*{re.escape(name)}\s*\]\]", lines[i])]
+        if arr and m and int(m.group(2)) < len(arr):
+            span = block(arr[int(m.group(2))])
+        elif arr and len(parts) > 2:
+            for i in arr:
+                a, b = block(i)
+                if any(re.match(rf"\s*id\s*=\s*[\"']{re.escape(parts[1])}[\"']", ln) for ln in lines[a:b]):
+                    span = (a, b)
+                    break
+        else:
+            header = ".".join(parts[:-1])
+            hit = [i for i in heads if lines[i].strip().strip("[]").strip() == header]
+            if hit:
+                span = block(hit[0])
+    if span is None:
+        return None
+    for i in range(span[0] + 1, span[1]):
+        if re.match(rf"\s*{last}\s*=", lines[i]):
             return i + 1
-    for i, ln in enumerate(lines):
-        if re.match(rf"\s*{last}\s*=", ln):
-            return i + 1
-    return None
+    header_like = [i for i in heads if re.match(rf"\s*\[+\s*{re.escape(dotted_key)}\s*\]+", lines[i])]
+    if header_like:
+        return header_like[0] + 1
+    return span[0] + 1 if span[0] >= 0 else None
 
 
 def read_toml(path: Path) -> tuple[dict[str, Any], str]:
