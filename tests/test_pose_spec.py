@@ -1,0 +1,151 @@
+"""Every poses/*.toml loads; validation errors name the file, the line and the key."""
+
+from pathlib import Path
+
+import pytest
+
+from coach.pose_spec import POSES_DIR, SpecError, load_pose_file, pose_names
+
+EXPECTED = {"cat_cow", "kneeling_hip_flexor", "childs_pose_side_reach", "seated_forward_bend",
+            "supine_knee_to_chest", "pelvic_tilt"}
+
+
+def test_all_six_poses_present():
+    assert set(pose_names()) == EXPECTED
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_pose_loads(name):
+    spec = load_pose_file(POSES_DIR / f"{name}.toml")
+    assert spec.name == name
+    assert spec.reps is not None or spec.hold is not None
+    for c in spec.checks:
+        assert c.measure in spec.measures
+        if c.min is not None and c.max is not None:
+            assert c.min < c.max
+
+
+def test_pose_kinds_match_the_routine():
+    reps = {n for n in EXPECTED if load_pose_file(POSES_DIR / f"{n}.toml").reps}
+    assert reps == {"cat_cow"}
+    per_side = {n for n in EXPECTED if load_pose_file(POSES_DIR / f"{n}.toml").side.mode == "per_side"}
+    assert per_side == {"kneeling_hip_flexor", "childs_pose_side_reach", "supine_knee_to_chest"}
+    secs = {n: load_pose_file(POSES_DIR / f"{n}.toml").hold.seconds for n in EXPECTED - {"cat_cow"}}
+    assert secs == {"kneeling_hip_flexor": 30.0, "childs_pose_side_reach": 20.0, "seated_forward_bend": 30.0,
+                    "supine_knee_to_chest": 20.0, "pelvic_tilt": 5.0}
+    assert load_pose_file(POSES_DIR / "cat_cow.toml").reps.target == 10
+    assert load_pose_file(POSES_DIR / "pelvic_tilt.toml").hold.count == 10
+
+
+def _edited(tmp_path: Path, pose: str, old: str, new: str, nth: int = 1) -> tuple[Path, str]:
+    """Copy a pose file with the `nth` occurrence of `old` replaced by `new`."""
+    text = (POSES_DIR / f"{pose}.toml").read_text(encoding="utf-8")
+    idx = -1
+    for _ in range(nth):
+        idx = text.index(old, idx + 1)
+    text = text[:idx] + new + text[idx + len(old):]
+    path = tmp_path / f"{pose}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path, text
+
+
+def _line_of(text: str, needle: str) -> int:
+    hits = [i + 1 for i, ln in enumerate(text.splitlines()) if needle in ln]
+    assert len(hits) == 1, (needle, hits)
+    return hits[0]
+
+
+def _error(path: Path) -> SpecError:
+    with pytest.raises(SpecError) as ei:
+        load_pose_file(path)
+    return ei.value
+
+
+def _assert_names(err: SpecError, path: Path, key: str, line: int) -> None:
+    assert err.path == str(path)
+    assert err.key == key
+    assert err.line == line
+    msg = str(err)
+    assert f"{path}:{line}" in msg and f"'{key}'" in msg
+
+
+def test_bad_measure_kind(tmp_path):
+    path, text = _edited(tmp_path, "cat_cow", 'kind = "bend"', 'kind = "curve"')
+    err = _error(path)
+    _assert_names(err, path, "measures.spine.kind", _line_of(text, 'kind = "curve"'))
+    assert "angle" in err.problem and "curve" in err.problem
+
+
+def test_unknown_landmark(tmp_path):
+    path, text = _edited(tmp_path, "cat_cow", '"{near}_ear"]', '"{near}_eer"]')
+    err = _error(path)
+    _assert_names(err, path, "measures.spine.points", _line_of(text, "_eer"))
+    assert "{near}_eer" in err.problem
+
+
+def test_min_not_below_max_first_check(tmp_path):
+    path, text = _edited(tmp_path, "kneeling_hip_flexor", "min = 50.0", "min = 160.0")
+    err = _error(path)
+    _assert_names(err, path, "checks.lunge_position.max", _line_of(text, "max = 150.0"))
+
+
+def test_min_not_below_max_later_check_points_at_its_own_line(tmp_path):
+    # front_knee_angle is the third [[checks]] table: the line must be its own `max`, not
+    # the first `max =` in the file
+    path, text = _edited(tmp_path, "kneeling_hip_flexor", "min = 70.0", "min = 115.0")
+    err = _error(path)
+    _assert_names(err, path, "checks.front_knee_angle.max", _line_of(text, "max = 110.0"))
+
+
+def test_missing_required_key_points_at_its_table(tmp_path):
+    path, text = _edited(tmp_path, "cat_cow", 'measure = "spine"\n', "")
+    err = _error(path)
+    assert "required" in err.problem
+    _assert_names(err, path, "reps.measure", _line_of(text, "[reps]"))
+
+
+def test_missing_required_measure_key_points_at_its_table(tmp_path):
+    path, text = _edited(tmp_path, "pelvic_tilt", 'kind = "angle"\npoints = ["{near}_hip"', 'points = ["{near}_hip"')
+    err = _error(path)
+    assert "required" in err.problem
+    _assert_names(err, path, "measures.knee.kind", _line_of(text, "[measures.knee]"))
+
+
+def test_unknown_key_in_table(tmp_path):
+    path, text = _edited(tmp_path, "seated_forward_bend", 'kind = "side"', 'kind = "side"\ncolour = "red"')
+    err = _error(path)
+    _assert_names(err, path, "view.colour", _line_of(text, "colour ="))
+    assert "unknown key" in err.problem
+
+
+def test_unknown_key_in_a_check(tmp_path):
+    path, text = _edited(tmp_path, "supine_knee_to_chest", "min = 145.0", "min = 145.0\nmaxx = 170.0")
+    err = _error(path)
+    _assert_names(err, path, "checks.other_leg_long.maxx", _line_of(text, "maxx ="))
+
+
+def test_unknown_top_level_key(tmp_path):
+    path, text = _edited(tmp_path, "pelvic_tilt", "baseline_s = 2.0", "baseline_s = 2.0\nbaseline_secs = 3.0")
+    err = _error(path)
+    _assert_names(err, path, "baseline_secs", _line_of(text, "baseline_secs"))
+
+
+def test_toml_syntax_error(tmp_path):
+    path, text = _edited(tmp_path, "childs_pose_side_reach", "max = 0.9 ", "max = = 0.9 ")
+    err = _error(path)
+    assert "TOML syntax error" in err.problem
+    assert err.path == str(path)
+    assert err.line == _line_of(text, "max = = 0.9")
+    assert f"{path}:{err.line}" in str(err)
+
+
+def test_wrong_type(tmp_path):
+    path, text = _edited(tmp_path, "kneeling_hip_flexor", "seconds = 30.0", 'seconds = "thirty"')
+    err = _error(path)
+    _assert_names(err, path, "hold.seconds", _line_of(text, 'seconds = "thirty"'))
+
+
+def test_rep_thresholds_out_of_order(tmp_path):
+    path, text = _edited(tmp_path, "cat_cow", "low_exit = -4.0", "low_exit = -12.0")
+    err = _error(path)
+    _assert_names(err, path, "reps.low_exit", _line_of(text, "low_exit = -12.0"))
