@@ -20,6 +20,9 @@ COMMANDS = [
     "coach.commands.history",
     "coach.commands.calibrate",
     "coach.commands.replay",
+    "coach.commands.report",
+    "coach.commands.routine",
+    "coach.commands.remind",
 ]
 
 #: Errors that are the user's input, not a bug: one clear line, no traceback.
