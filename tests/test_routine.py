@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from coach import events as ev
@@ -144,3 +146,60 @@ def test_whole_routine_runs_to_done_on_events_and_time():
         r.tick(t)
         assert t < 10_000
     assert r.step.kind == rt.DONE and stretches == 6
+
+
+# ---------------------------------------------------------------- the window part, headless
+
+class StickBackend:
+    """A pose model stand-in: the same stick figure every frame (measures exist, no detection)."""
+
+    name = "stick"
+
+    def __init__(self) -> None:
+        from stick import Stick
+        self.lm = Stick().frame()
+
+    def detect(self, rgb, t):
+        return self.lm.copy()
+
+    def close(self) -> None:
+        pass
+
+
+def test_routine_window_safety_then_pain_stop_saves_everything(tmp_path, monkeypatch):
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")
+    import pygame
+
+    from coach.commands.routine import SAFETY_KEY, run_routine
+    from coach.history_db import connect, get_meta, load_set_rows, session_summaries
+    from coach.pose_spec import load_pose
+
+    video = Path(__file__).resolve().parent.parent / "sample_videos" / "hip_flexor_both.mp4"
+    assert video.exists()
+    plan = RoutinePlan(stretches=("kneeling_hip_flexor", "pelvic_tilt"), rounds=2, allowed_rounds=(2,),
+                       warmup_s=0.2, preview_s=0.2, rest_s=0.2, max_stretch_s=600, red_flags=("numbness",))
+    specs = {n: load_pose(n) for n in plan.stretches}
+    seen: list[str] = []
+
+    def on_loop(r: Routine, frames: int) -> None:
+        if not seen or seen[-1] != r.step.kind:
+            seen.append(r.step.kind)
+        key = None
+        if r.step.kind == rt.SAFETY:
+            key = pygame.K_RETURN
+        elif r.step.kind == rt.STRETCH and frames >= 5:
+            key = pygame.K_p
+        if key is not None:
+            pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0))
+
+    db = tmp_path / "h.sqlite"
+    ended, sid = run_routine(str(video), plan, specs, db=db, backend=StickBackend(), on_loop=on_loop)
+    assert ended == "stopped" and seen == ["safety", "warmup", "preview", "stretch"]
+    con = connect(db)
+    assert get_meta(con, SAFETY_KEY) is not None            # remembered: no screen next time
+    [s] = session_summaries(con)
+    assert (s.id, s.kind, s.status, s.stretches) == (sid, "routine", "stopped", ["Kneeling Hip Flexor Stretch"])
+    [row] = load_set_rows(con, sid)
+    assert row["duration_s"] is not None and row["series"] and row["round"] == 1
+    assert Routine(plan, safety_accepted=get_meta(con, SAFETY_KEY) is not None).steps[0].kind == rt.WARMUP
