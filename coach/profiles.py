@@ -135,9 +135,19 @@ def _locate(text: str, table: str, key: str | None) -> int | None:
     return key_line(text, f"{table}.{key}" if key else table)
 
 
+def _header_line(text: str, table: str) -> int | None:
+    """Line of the header `[table]` or of the first `[table.sub]` under it."""
+    for i, ln in enumerate(text.splitlines()):
+        s = ln.split("#", 1)[0].strip()
+        if s.startswith("[") and (s.strip("[] ") == table or s.strip("[] ").startswith(table + ".")):
+            return i + 1
+    return None
+
+
 def _fail(path: Path, text: str, full_key: str, problem: str) -> SpecError:
     table, _, key = full_key.rpartition(".")
-    return SpecError(path, full_key, problem, _locate(text, table, key) if table else key_line(text, full_key))
+    line = _header_line(text, full_key) or (_locate(text, table, key) if table else key_line(text, full_key))
+    return SpecError(path, full_key, problem, line)
 
 
 def _typed(path: Path, text: str, full: str, v: Any, kind: str) -> Any:
@@ -285,7 +295,7 @@ def load_profile(path: Path | str) -> Profile:
         if e.key != "-" or not e.line:
             raise
         lines, line = path.read_text(encoding="utf-8").splitlines(), e.line
-        if "Invalid value" in e.problem and "=" not in (lines[line - 1] if line <= len(lines) else ""):
+        if ("Invalid value" in e.problem or "Unclosed" in e.problem) and "=" not in (lines[line - 1] if line <= len(lines) else ""):
             # an unclosed value ([ or ") is reported where parsing gave up: blame its key
             while line > 1 and "=" not in lines[line - 1]:
                 line -= 1
@@ -305,7 +315,7 @@ def load_profile(path: Path | str) -> Profile:
             continue
         if k not in names:
             raise SpecError(path, k, f"no stretch called {k!r} (have: {', '.join(names)}; "
-                            "top-level keys: version, patient)", _locate(text, k, None) or key_line(text, k))
+                            "top-level keys: version, patient)", _header_line(text, k) or key_line(text, k))
         base = load_base(k)
         flat = _flatten(path, text, k, v, base)
         _validate_merged(path, text, k, flat)
