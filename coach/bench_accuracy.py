@@ -38,7 +38,7 @@ class ClipResult:
     clean: bool
     frames: int
     person_frames: int
-    angle_errors: dict[str, list[float]] = field(default_factory=dict)
+    angle_errors: dict[str, list[float]] = field(default_factory=dict)   # signed, after offsets
     reps_true: int = 0
     reps_counted: int = 0
     hold_errors: list[float] = field(default_factory=list)
@@ -105,7 +105,7 @@ def evaluate_clip(truth: Truth, trace_path: Path, offsets: dict[str, float]) -> 
             got = evaluate(m, r.landmarks, r.side, r.near, spec.min_visibility)
             true = evaluate(m, truth.landmarks[i], r.side, r.near, 0.0)
             if got is not None and true is not None:
-                res.angle_errors[n].append(abs(got - (true + offsets.get(n, 0.0))))
+                res.angle_errors[n].append(got - true - offsets.get(n, 0.0))
     res.view_warned_frac = warned / max(1, len(scored.results or []))
     res.hold_errors = _match_holds(truth.holds, rec.holds)
     res.faults_true = len(truth.faults)
@@ -143,7 +143,7 @@ def summarise(results: list[ClipResult], label: str) -> tuple[list[str], list[st
     rows.append(header)
     for pose in sorted({r.pose for r in results}):
         rs = [r for r in results if r.pose == pose]
-        errs = [e for r in rs for v in r.angle_errors.values() for e in v]
+        errs = [abs(e) for r in rs for v in r.angle_errors.values() for e in v]
         mae = _mean(errs)
         rep_rs = [r for r in rs if r.reps_true > 0 or r.reps_counted > 0]
         exact = _mean([float(r.reps_true == r.reps_counted) for r in rep_rs]) if rep_rs else None
@@ -169,6 +169,18 @@ def summarise(results: list[ClipResult], label: str) -> tuple[list[str], list[st
     return rows, misses
 
 
+def print_offsets(results: list[ClipResult]) -> None:
+    """Median signed error (MediaPipe minus truth) per stretch and measure on clean,
+    ideal-view clips: the values for sample_videos/calibration.toml."""
+    print("[offsets]  # median of MediaPipe minus truth, deg, clean ideal-view clips")
+    for pose in sorted({r.pose for r in results}):
+        rs = [r for r in results if r.pose == pose and r.clean and abs(r.view_offset_deg) < 1e-6]
+        names = sorted({n for r in rs for n in r.angle_errors})
+        vals = {n: statistics.median(e for r in rs for e in r.angle_errors.get(n, [])) for n in names
+                if any(r.angle_errors.get(n) for r in rs)}
+        print(f"{pose} = {{ " + ", ".join(f"{n} = {v:.1f}" for n, v in vals.items()) + " }")
+
+
 def run(args: argparse.Namespace) -> int:
     folder = Path(args.dir)
     truths = find_truths(folder)
@@ -185,10 +197,12 @@ def run(args: argparse.Namespace) -> int:
         results.append(evaluate_clip(t, trace, offsets.get(t.pose, {})))
     if args.per_clip:
         for r in results:
-            maes = {n: round(statistics.fmean(v), 1) for n, v in r.angle_errors.items() if v}
+            maes = {n: round(statistics.fmean(map(abs, v)), 1) for n, v in r.angle_errors.items() if v}
             print(f"{r.clip:34} view {r.view_offset_deg:4.0f}  reps {r.reps_counted}/{r.reps_true}  "
                   f"hold err {[round(e, 2) for e in r.hold_errors]}  faults {r.faults_found}/{r.faults_true}  "
                   f"fault_s {r.fault_s:.1f}  person {r.person_frames}/{r.frames}  view warn {r.view_warned_frac:.0%}  MAE {maes}")
+    if args.fit_offsets:
+        print_offsets(results)
     ideal = [r for r in results if abs(r.view_offset_deg) < 1e-6]
     off = [r for r in results if abs(r.view_offset_deg) >= 1e-6]
     rows, misses = summarise(ideal, "ideal view (targets apply)")
@@ -214,5 +228,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cache", default="coach_out/bench", help="where landmark traces are kept")
     p.add_argument("--reuse", action="store_true", help="reuse cached traces (skip pose detection)")
     p.add_argument("--per-clip", action="store_true", help="also print one line per clip")
+    p.add_argument("--fit-offsets", action="store_true",
+                   help="print the median MediaPipe-minus-truth error per measure (run with no calibration.toml)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run)

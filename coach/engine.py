@@ -169,7 +169,7 @@ class Engine:
     def step(self, t: float, landmarks: np.ndarray | None) -> FrameResult:
         spec = self.spec
         dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
-        self._last_t = t
+        self._last_t = t if self._last_t is None else max(self._last_t, t)   # a clock going back never re-credits time
         lm = self.smoother.step(t, landmarks)
         out: list[Event] = []
         cands: list[tuple[int, str]] = []
@@ -272,8 +272,11 @@ class Engine:
             cands.append((cue_prio.VIEW, "Step into the frame so I can see your whole body"))
         elif not view_ok:
             cands.append((cue_prio.VIEW, spec.view.cue))
-        for name, parts in hidden.items():
-            if parts:
+        # a hidden joint is named only where it keeps a check that matters now from being judged
+        relevant = [c for c in spec.checks if c.role == "setup" or set_up]
+        for c in relevant:
+            parts = statuses[c.id].hidden
+            if statuses[c.id].passed is None and parts:
                 hint = spec.view.cue[:1].lower() + spec.view.cue[1:]
                 cands.append((cue_prio.VIEW, f"{parts[0].replace('_', ' ')} hidden: {hint}"))
                 break

@@ -47,7 +47,7 @@ class HoldTimer:
         """Advance to time t. `in_position` False also covers 'not seen'."""
         r = self.rule
         dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
-        self._last_t = t
+        self._last_t = t if self._last_t is None else max(self._last_t, t)   # a clock going back never re-credits time
         out: list[Event] = []
         cur = self.current
         if cur is not None and side != cur.side and in_position:
@@ -61,8 +61,8 @@ class HoldTimer:
             if self.state == "idle":
                 self.state, self._since = "entering", t
             if t - self._since >= r.min_enter_s:
+                # time in tolerance counts once settled: the entering time is not held
                 self.current = cur = HoldRecord(side=side, start=self._since)
-                cur.in_tolerance_s = t - self._since
                 self.state = "holding"
                 out.append(Event(self._since, ev.HOLD_START, r.start_cue, side, {"target_s": r.seconds}))
         elif self.state == "holding":

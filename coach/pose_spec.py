@@ -103,7 +103,7 @@ class HoldRule:
 
     seconds: float
     count: int = 1
-    min_enter_s: float = 0.5
+    min_enter_s: float = 1.0        # settling time before the hold clock runs
     grace_s: float = 2.0
     extra_checks: tuple[str, ...] = ()   # measures-as-conditions used only for the hold
     start_cue: str = "Good, hold it there"
@@ -384,7 +384,7 @@ def spec_from_dict(d: dict[str, Any], path: Path | str = "<pose>", text: str = "
         hold = HoldRule(
             seconds=r.get(t, "seconds", p, float, lo=0.5, hi=600.0),
             count=r.get(t, "count", p, int, 1, lo=1, hi=100),
-            min_enter_s=r.get(t, "min_enter_s", p, float, 0.5, lo=0.0, hi=30.0),
+            min_enter_s=r.get(t, "min_enter_s", p, float, 1.0, lo=0.0, hi=30.0),
             grace_s=r.get(t, "grace_s", p, float, 2.0, lo=0.0, hi=30.0),
             extra_checks=tuple(r.get(t, "extra_checks", p, list, [])),
             start_cue=r.get(t, "start_cue", p, str, HoldRule.start_cue),

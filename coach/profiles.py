@@ -278,8 +278,11 @@ def _validate_merged(path: Path, text: str, name: str, flat: dict[str, Any]) -> 
         m = re.match(r"checks\[(\d+)\]\.(.*)", key)
         if m:
             key = f"checks.{raw['checks'][int(m.group(1))]['id']}.{m.group(2)}"
+        if key not in flat:
+            # the profile set a neighbour of the key blamed (min when max is named): blame it
+            near = [k for k in flat if k.rpartition(".")[0] == key.rpartition(".")[0]]
+            key = near[0] if near else key
         full = f"{name}.{key}"
-        # the profile may set a neighbour of the key named (e.g. min when max is blamed)
         table = full.rpartition(".")[0]
         line = _locate(text, table, key.rpartition(".")[2]) if table else key_line(text, full)
         raise SpecError(path, full, e.problem + " (with this profile's overrides)", line) from None

@@ -1,0 +1,57 @@
+"""`coach live --pose NAME`: coach a stretch live from a camera (or a video file at camera pace)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from coach.commands.common import add_backend_args, add_pose_arg, backend_choice
+from coach.profiles import load_spec
+from coach.review import summary_lines
+
+
+def run(args: argparse.Namespace) -> int:
+    from coach.audio import Audio
+    from coach.live import run_live
+
+    spec = load_spec(args.pose, args.profile)
+    camera = args.camera
+    audio = Audio(tts=not args.no_tts, muted=args.mute)
+    try:
+        res = run_live(camera, spec, backend_choice=backend_choice(args), audio=audio,
+                       max_seconds=args.max_seconds, out_dir=Path(args.out), mirror=args.mirror,
+                       profile=args.profile or "", guide_s=0.0 if args.no_guide else 8.0)
+    finally:
+        audio.close()
+    print(f"session ended: {res.end_reason}")
+    if res.record is None:
+        print("nothing was recorded: no frame was analysed")
+        return 1
+    print("\n".join(summary_lines(res.record)))
+    print(f"live loop: {res.stats.summary()}")
+    print(f"report: {res.report_json} and {res.report_csv}")
+    print(f"trace:  {res.trace}")
+    return 0 if res.complete else 1
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "live", help="coach a stretch live from the camera: window, tones and spoken cues",
+        description="Open a window with the camera image, skeleton, live angles (green = good, red = "
+                    "fix it), rep count or hold timer, side and one cue at a time; tones mark reps and "
+                    "holds and short cues are spoken (pyttsx3 + the espeak-ng system package). Keys: "
+                    "space pause/resume, m mute, t tuning panel, q or Esc quit. The landmark trace and "
+                    "the JSON/CSV report are written when the session ends, however it ends.")
+    add_pose_arg(p)
+    p.add_argument("--camera", default="0", metavar="0|FILE",
+                   help="camera index (default 0) or a video file, fed at camera pace")
+    p.add_argument("--mirror", action="store_true", help="flip selfie-camera frames left-right before analysis")
+    p.add_argument("--mute", action="store_true", help="start muted (m unmutes)")
+    p.add_argument("--no-tts", action="store_true", help="tones only, no spoken cues")
+    p.add_argument("--no-guide", action="store_true", help="skip the set-up guide at the start")
+    p.add_argument("--max-seconds", type=float, metavar="S", help="end the session after S seconds")
+    p.add_argument("--profile", metavar="FILE", help="a patient's threshold profile (see `coach calibrate`)")
+    p.add_argument("--out", metavar="DIR", default="coach_out/live",
+                   help="folder for the trace and report (default: coach_out/live)")
+    add_backend_args(p)
+    p.set_defaults(func=run)
