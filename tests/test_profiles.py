@@ -64,7 +64,7 @@ def test_dotted_keys_inside_a_stretch_table_work_too(tmp_path):
     ('unit = "deg"', 'unit = "rad"', 9, "kneeling_hip_flexor.checks.front_knee_angle.unit", "not 'rad'"),
     ("min = 65.0", "min = 1.13", 8, "kneeling_hip_flexor.checks.front_knee_angle.min", "radians"),
     ("min = 65.0", "min = 200.0", 8, "kneeling_hip_flexor.checks.front_knee_angle.min", "0 to 180 deg"),
-    ("min = 65.0", "min = 115.0", 7, "kneeling_hip_flexor.checks.front_knee_angle.max", "must be above min"),
+    ("min = 65.0", "min = 115.0", 8, "kneeling_hip_flexor.checks.front_knee_angle.min", "must be above min"),
     ("[kneeling_hip_flexor.checks.front_knee_angle]", "[kneeling_hip_flexor.checks.front_knee]", 7,
      "kneeling_hip_flexor.checks.front_knee", "no check 'front_knee'"),
     ("[cat_cow.reps]", "[catcow.reps]", 14, "catcow", "no stretch called 'catcow'"),
