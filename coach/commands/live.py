@@ -13,13 +13,14 @@ from coach.review import summary_lines
 def run(args: argparse.Namespace) -> int:
     from coach.audio import Audio
     from coach.live import run_live
+    from coach.tuning_panel import TuningPanel
 
     spec = load_spec(args.pose, args.profile)
     camera = args.camera
     audio = Audio(tts=not args.no_tts, muted=args.mute)
     try:
         res = run_live(camera, spec, backend_choice=backend_choice(args), audio=audio,
-                       max_seconds=args.max_seconds, out_dir=Path(args.out), mirror=args.mirror,
+                       panel=TuningPanel(spec, args.profile), max_seconds=args.max_seconds, out_dir=Path(args.out), mirror=args.mirror,
                        profile=args.profile or "", guide_s=0.0 if args.no_guide else 8.0)
     finally:
         audio.close()
