@@ -36,7 +36,7 @@ def test_starts_only_after_min_enter():
     assert starts[0].t == 1.0                 # the hold is dated from entering
     assert h.state == "holding"
     assert h.current.start == 1.0
-    assert h.elapsed == 0.5
+    assert h.elapsed == 0.0                   # the settling time is not held time
 
 
 def test_brief_entries_never_start_a_hold():
@@ -51,9 +51,9 @@ def test_short_lapse_pauses_and_resumes_excluding_the_lapse():
     assert kinds(events, ev.HOLD_PAUSE)[0].t == 5.0
     assert kinds(events, ev.HOLD_RESUME)[0].t == 6.0
     assert h.state == "holding" and h.current.pauses == 1
-    # time in position excluding the lapse: the spans from first to last in-position
-    # frame of each stretch (1.0 .. 5.0-DT and 6.0 .. 9.0-DT): 4 s + 3 s less a frame each
-    assert h.elapsed == (5.0 - DT - 1.0) + (9.0 - DT - 6.0)
+    # time in position excluding the lapse: from the hold start (1.0 + min_enter_s) to the
+    # last in-position frame before the lapse, plus resume (6.0) to the last frame (9.0-DT)
+    assert h.elapsed == (5.0 - DT - 1.5) + (9.0 - DT - 6.0)
 
 
 def test_long_lapse_ends_the_hold():
@@ -65,7 +65,7 @@ def test_long_lapse_ends_the_hold():
     assert h.current is None and h.state == "idle"
     rec = h.records[0]
     assert rec.start == 0.0 and rec.end == 4.0 and not rec.completed
-    assert rec.in_tolerance_s == pytest.approx(4.0, abs=DT + 1e-9)
+    assert rec.in_tolerance_s == 4.0 - DT - RULE.min_enter_s
 
 
 def test_lapse_exactly_within_grace_then_back_does_not_end():
@@ -78,7 +78,7 @@ def test_completion_when_time_in_tolerance_reaches_target():
     h, events, _ = run([(False, "none", 1.0), (True, "none", 12.0)])
     done = kinds(events, ev.HOLD_COMPLETE)
     assert len(done) == 1
-    assert done[0].t == 11.0                   # 10 s after entering at 1.0
+    assert done[0].t == 11.5                   # 10 s held after settling (1.0 + min_enter_s)
     assert done[0].text == RULE.done_cue
     assert h.completed("none") == 1
     # the hold goes on until released
@@ -89,8 +89,8 @@ def test_completion_excludes_a_paused_lapse():
     h, events, _ = run([(True, "none", 6.0), (False, "none", 1.5), (True, "none", 6.0)])
     done = kinds(events, ev.HOLD_COMPLETE)
     assert len(done) == 1
-    # 6 s before the lapse (counted to the last in-position frame), 4 s after resuming at 7.5
-    assert done[0].t == pytest.approx(7.5 + 4.0 + DT)
+    # held 0.5 .. 6-DT before the lapse (5.5-DT s), the other 4.5+DT s after resuming at 7.5
+    assert done[0].t == 7.5 + 4.5 + DT
 
 
 def test_side_switch_ends_the_hold_and_starts_the_other_side():
