@@ -8,6 +8,7 @@ first use, so they fail offline: we say so before MediaPipe fails obscurely.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -15,6 +16,11 @@ from typing import Protocol
 import numpy as np
 
 from coach.landmarks import N_LANDMARKS
+
+
+# MediaPipe's C++ logging (glog/TFLite INFO and feedback-tensor warnings) is noise for users.
+os.environ.setdefault("GLOG_minloglevel", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 class BackendError(RuntimeError):
