@@ -10,6 +10,7 @@ when an ideal-view figure misses its target.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tomllib
@@ -17,11 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from coach.measures import evaluate
 from coach.pose_spec import PoseSpec, load_pose
-from coach.review import review_video
+from coach.batch import BatchItem, run_batch
 from coach.scoring import score_trace
 from coach.trace import load_trace
 from coach.truth import Truth, find_truths
@@ -116,14 +116,21 @@ def evaluate_clip(truth: Truth, trace_path: Path, offsets: dict[str, float]) -> 
     return res
 
 
-def ensure_trace(truth: Truth, cache: Path, reuse: bool) -> Path:
-    """Run the review pipeline on the clip (or reuse its cached trace)."""
+def trace_path(truth: Truth, cache: Path) -> Path:
     stem = truth.video.stem
-    trace = cache / stem / f"{stem}.trace.npz"
-    if reuse and trace.exists() and trace.stat().st_mtime >= truth.video.stat().st_mtime:
-        return trace
-    review_video(truth.video, load_pose(truth.pose), cache / stem, write_video=False, progress=False)
-    return trace
+    return cache / stem / f"{stem}.trace.npz"
+
+
+def ensure_traces(truths: list[Truth], cache: Path, reuse: bool, jobs: int, progress: bool) -> list[str]:
+    """Run the review pipeline (pose detection) on every clip whose trace is not cached,
+    `jobs` clips at a time. Returns the errors of clips that failed."""
+    todo = [t for t in truths if not (reuse and trace_path(t, cache).exists()
+                                      and trace_path(t, cache).stat().st_mtime >= t.video.stat().st_mtime)]
+    if not todo:
+        return []
+    summary = run_batch([BatchItem(t.video, t.pose) for t in todo], cache, jobs=jobs,
+                        write_video=False, progress=progress)
+    return [f"{r.video.name}: {r.error}" for r in summary.failed]
 
 
 def _mean(xs: list[float]) -> float | None:
@@ -191,10 +198,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     offsets = load_offsets(folder)
     cache = Path(args.cache)
-    results = []
-    for t in tqdm(truths, desc="clips", unit="clip", disable=args.quiet):
-        trace = ensure_trace(t, cache, args.reuse)
-        results.append(evaluate_clip(t, trace, offsets.get(t.pose, {})))
+    errors = ensure_traces(truths, cache, args.reuse, args.jobs, not args.quiet)
+    for e in errors:
+        print(f"coach: error: {e}", file=sys.stderr)
+    results = [evaluate_clip(t, trace_path(t, cache), offsets.get(t.pose, {}))
+               for t in truths if trace_path(t, cache).exists()]
     if args.per_clip:
         for r in results:
             maes = {n: round(statistics.fmean(map(abs, v)), 1) for n, v in r.angle_errors.items() if v}
@@ -227,6 +235,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pose", help="only clips of this stretch")
     p.add_argument("--cache", default="coach_out/bench", help="where landmark traces are kept")
     p.add_argument("--reuse", action="store_true", help="reuse cached traces (skip pose detection)")
+    p.add_argument("--jobs", type=int, default=max(1, os.cpu_count() or 1), help="clips analysed at once")
     p.add_argument("--per-clip", action="store_true", help="also print one line per clip")
     p.add_argument("--fit-offsets", action="store_true",
                    help="print the median MediaPipe-minus-truth error per measure (run with no calibration.toml)")
