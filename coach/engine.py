@@ -113,6 +113,7 @@ class Engine:
         self.hold = HoldTimer(spec.hold) if spec.hold else None
         self.reps = {s: RepCounter(spec.reps, side=s) for s in spec.sides} if spec.reps else {}
         self.view = _Debounced(True, spec.view.after_s)
+        self._view_seen = False     # the first look at the person decides the view at once
         self._person = False
         self._person_seen_at = -1e9
         self.side = _SideTracker(spec.side.switch_after_s)
@@ -163,6 +164,9 @@ class Engine:
             return self.view.value
         raw = not ((v.max_width_ratio is not None and ratio > v.max_width_ratio)
                    or (v.min_width_ratio is not None and ratio < v.min_width_ratio))
+        if not self._view_seen:
+            self._view_seen = True
+            self.view.value = raw
         return self.view.step(t, raw)
 
     # ------------------------------------------------------------ main step
