@@ -16,6 +16,7 @@ from coach.video_source import VideoError
 COMMANDS = [
     "coach.commands.poses",
     "coach.commands.review",
+    "coach.commands.live",
     "coach.commands.bench",
     "coach.commands.history",
     "coach.commands.calibrate",
