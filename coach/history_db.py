@@ -152,20 +152,23 @@ def set_meta(con: sqlite3.Connection, key: str, value: str) -> None:
                 (key, value))
 
 
-def spec_rules(spec: PoseSpec) -> dict[str, Any]:
-    """What the report needs of a pose's rules: the main measure (the one whose range of
-    motion is tracked), and each check's band, so plots show the thresholds in use then."""
-    main = spec.reps.measure if spec.reps else None
-    if main is None:
-        for role in ("target", "form"):
-            c = next((c for c in spec.checks if c.role == role), None)
-            if c:
-                main = c.measure
-                break
-    target = next((c for c in spec.checks if c.measure == main and c.role != "setup"), None)
-    better = "range" if spec.reps else ("up" if target is None or target.min is not None else "down")
+def spec_rules(spec: PoseSpec, rom: dict[str, str] | None = None) -> dict[str, Any]:
+    """What the report needs of a pose's rules: the main measure (whose range of motion is
+    trended; `rom` = {"measure", "better"} from the routine plan, else the reps measure or the
+    last target check's) and each check's band, so plots show the thresholds in use then."""
+    main, better = (rom or {}).get("measure"), (rom or {}).get("better")
+    if main not in spec.measures:
+        main, better = None, None
+        if spec.reps:
+            main, better = spec.reps.measure, "range"
+        else:
+            for role in ("target", "form"):
+                cs = [c for c in spec.checks if c.role == role]
+                if cs:
+                    main, better = cs[-1].measure, "up" if cs[-1].min is not None else "down"
+                    break
     return {
-        "main": main, "better": better, "per_side": spec.side.mode == "per_side",
+        "main": main, "better": better or ("range" if spec.reps else "up"), "per_side": spec.side.mode == "per_side",
         "units": {n: m.unit for n, m in spec.measures.items()},
         "bands": [{"id": c.id, "measure": c.measure, "role": c.role, "min": c.min, "max": c.max}
                   for c in spec.checks],
@@ -249,14 +252,15 @@ def write_record(con: sqlite3.Connection, set_id: int, record: Any) -> None:
 
 
 def import_record(con: sqlite3.Connection, record: Any, *, started_at: str | None = None,
-                  kind: str = "review", rules: dict[str, Any] | None = None) -> int:
+                  kind: str = "review", rules: dict[str, Any] | None = None,
+                  rom: dict[str, dict[str, str]] | None = None) -> int:
     """Store a finished StretchRecord (or its to_dict / `coach review` report JSON) as a
     session of its own. Returns the session id."""
     d = record.to_dict() if hasattr(record, "to_dict") else dict(record)
     if rules is None:
         try:
             from coach.pose_spec import load_pose
-            rules = spec_rules(load_pose(d["pose"]))
+            rules = spec_rules(load_pose(d["pose"]), (rom or {}).get(d["pose"]))
         except Exception:  # an unknown or renamed pose: the data still lands
             rules = {}
     sid = start_session(con, kind, started_at)
@@ -267,12 +271,12 @@ def import_record(con: sqlite3.Connection, record: Any, *, started_at: str | Non
     return sid
 
 
-def import_json(con: sqlite3.Connection, path: str | os.PathLike) -> int:
+def import_json(con: sqlite3.Connection, path: str | os.PathLike, rom: dict[str, dict[str, str]] | None = None) -> int:
     """Import a `coach review` report JSON file; its modification time dates the session."""
     p = Path(path)
     d = json.loads(p.read_text())
     when = datetime.fromtimestamp(p.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
-    return import_record(con, d, started_at=when)
+    return import_record(con, d, started_at=when, rom=rom)
 
 
 # ---------------------------------------------------------------- the Session sink
@@ -294,9 +298,11 @@ class HistorySink:
     close(status) ends the session.
     """
 
-    def __init__(self, db: str | os.PathLike | sqlite3.Connection | None = None, kind: str = "live") -> None:
+    def __init__(self, db: str | os.PathLike | sqlite3.Connection | None = None, kind: str = "live",
+                 rom: dict[str, dict[str, str]] | None = None) -> None:
         self.con = db if isinstance(db, sqlite3.Connection) else connect(db)
         self.kind = kind
+        self.rom = rom or {}         # pose -> {"measure", "better"}: see spec_rules
         self.session_id: int | None = None
         self.round = 1
         self._open: _Open | None = None
@@ -313,7 +319,8 @@ class HistorySink:
         if self._open is not None:       # a set never finished: keep what it has
             self._flush()
         self._open = _Open(start_set(self.con, self.session_id, spec.name, spec.title, profile or "",
-                                     source=str(source), round_no=self.round, rules=spec_rules(spec)))
+                                     source=str(source), round_no=self.round,
+                                     rules=spec_rules(spec, self.rom.get(spec.name))))
 
     def on_events(self, spec: PoseSpec, events: Iterable[Event]) -> None:
         o = self._open

@@ -149,7 +149,7 @@ def rom_value(s: dict[str, Any]) -> float | None:
     return min(v[0] for v in vals) if better == "down" else max(v[1] for v in vals)
 
 
-def rom_figure(trend: dict[str, list[tuple[date, float]]]) -> Figure | None:
+def rom_figure(trend: dict[str, list[tuple[date, float]]], units: dict[str, str] | None = None) -> Figure | None:
     trend = {k: v for k, v in trend.items() if v}
     if not trend:
         return None
@@ -163,7 +163,7 @@ def rom_figure(trend: dict[str, list[tuple[date, float]]]) -> Figure | None:
         ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", color="#00897b")
         ax.set_title(title, fontsize=9)
         ax.tick_params(axis="x", labelsize=7, rotation=30)
-        ax.set_ylabel("deg", fontsize=8)
+        ax.set_ylabel((units or {}).get(title, "deg"), fontsize=8)
     for ax in axes[n:]:
         ax.set_visible(False)
     fig.tight_layout()
@@ -245,6 +245,7 @@ def build_report(con: sqlite3.Connection, session_ids: list[int], out: Path | st
     parts.append(_img(fig, "left vs right") if fig else "<p class='muted'>No per-side holds in these sessions.</p>")
 
     trend: dict[str, list[tuple[date, float]]] = defaultdict(list)
+    units: dict[str, str] = {}
     for r in all_rows:
         if _day(r.started_at) > last_day:
             continue
@@ -252,9 +253,10 @@ def build_report(con: sqlite3.Connection, session_ids: list[int], out: Path | st
             v = rom_value(s)
             if v is not None:
                 trend[s["title"]].append((_day(r.started_at), v))
+                units[s["title"]] = s["rules"].get("units", {}).get(s["rules"].get("main"), "deg")
     parts.append("<h2>Range of motion across sessions</h2><p class='muted'>Rep stretches: mean cycle range; "
                  "holds: the best angle reached in the stretch's direction.</p>")
-    fig = rom_figure(trend)
+    fig = rom_figure(trend, units)
     parts.append(_img(fig, "range of motion trend") if fig else "<p class='muted'>No range-of-motion data yet.</p>")
 
     days = [_day(r.started_at) for r in all_rows if r.kind != "review" and _day(r.started_at) <= last_day]

@@ -49,6 +49,7 @@ class RoutinePlan:
     safety_text: str = ""
     red_flags: tuple[str, ...] = ()
     safety_advice: str = ""
+    rom: dict[str, dict[str, str]] = field(default_factory=dict)   # pose -> {measure, better}
 
 
 def load_plan(path: Path | str = ROUTINE_FILE, poses: Iterable[str] | None = None) -> RoutinePlan:
@@ -76,7 +77,19 @@ def load_plan(path: Path | str = ROUTINE_FILE, poses: Iterable[str] | None = Non
         safety_title=r.get(d, "safety_title", "", str, RoutinePlan.safety_title),
         safety_text=r.get(d, "safety_text", "", str, ""),
         red_flags=tuple(r.get(d, "red_flags", "", list, [])),
-        safety_advice=r.get(d, "safety_advice", "", str, ""), **secs)
+        safety_advice=r.get(d, "safety_advice", "", str, ""), rom=_rom(r, d, stretches), **secs)
+
+
+def _rom(r: _Reader, d: dict, stretches: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    out = {}
+    for pose, t in r.get(d, "rom", "", dict, {}).items():
+        p = f"rom.{pose}"
+        if pose not in stretches or not isinstance(t, dict):
+            raise r.fail(p, "must name a stretch of the plan and be a table {measure, better}")
+        r.unknown(t, {"measure", "better"}, p)
+        out[pose] = {"measure": r.get(t, "measure", p, str),
+                     "better": r.get(t, "better", p, str, "up", choices=("up", "down", "range"))}
+    return out
 
 
 @dataclass(frozen=True)

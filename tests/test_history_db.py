@@ -16,7 +16,7 @@ import pytest
 from coach import events as ev
 from coach.events import Event
 from coach.history_db import (MIGRATIONS, SCHEMA_VERSION, HistorySink, connect, default_db_path, get_meta,
-                              import_record, load_set_rows, migrate, session_summaries, set_meta)
+                              import_record, load_set_rows, migrate, session_summaries, set_meta, spec_rules)
 from coach.pose_spec import load_pose
 
 REPO = Path(__file__).resolve().parent.parent
@@ -49,7 +49,8 @@ def test_sink_records_a_session_and_finish_settles_it(tmp_path):
     [s] = session_summaries(con)
     assert (s.holds, s.holds_completed, s.faults, s.profiles) == (1, 1, 1, ["stiff"])
     [row] = load_set_rows(con, s.id)
-    assert row["rules"]["main"] == "back_hip" and row["rules"]["per_side"] is True
+    assert row["rules"]["main"] == spec_rules(spec)["main"] and row["rules"]["per_side"] is True
+    assert [b["id"] for b in row["rules"]["bands"]] == [c.id for c in spec.checks]
     assert len(row["series"]["front_knee"]) == 12
     assert row["faults"][0]["check_id"] == "torso_upright" and row["faults"][0]["worst"] is None
     # the finished record replaces the streamed rows with exact ones (peaks, worst value)
@@ -176,3 +177,11 @@ def test_history_command_prints_table(tmp_path, capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].split() == ["id", "date", "stretches", "reps", "holds", "faults", "profile", "status"]
     assert "2024-05-06 08:30" in out[2] and "Pelvic Tilt" in out[2] and "1/1" in out[2] and "gentle" in out[2]
+
+
+def test_rom_measure_from_the_plan_or_the_rules():
+    spec = load_pose("kneeling_hip_flexor")
+    assert spec_rules(spec, {"measure": "back_hip", "better": "up"})["main"] == "back_hip"
+    assert spec_rules(spec, {"measure": "no_such", "better": "up"})["main"] in spec.measures
+    rules = spec_rules(load_pose("cat_cow"))
+    assert (rules["main"], rules["better"]) == ("spine", "range") and rules["reps"]["target"] == 10

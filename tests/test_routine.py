@@ -28,6 +28,10 @@ def test_plan_file_matches_the_routine_text():
     flags = " ".join(plan.red_flags)
     for word in ("numbness", "tingling", "bladder", "two weeks", "radiating", "weakness"):
         assert word in flags
+    from coach.pose_spec import load_pose
+    for pose, rom in plan.rom.items():                 # each ROM measure exists in its stretch
+        assert rom["measure"] in load_pose(pose).measures, pose
+    assert set(plan.rom) == set(plan.stretches)
 
 
 def test_plan_errors_name_the_key(tmp_path):

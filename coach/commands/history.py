@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from coach.routine import load_plan
 from coach.history_db import SessionSummary, connect, default_db_path, import_json, parse_date, session_summaries
 
 
@@ -27,8 +28,9 @@ def table_lines(rows: list[SessionSummary]) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     path = default_db_path(args.db)
     con = connect(path)
+    rom = load_plan().rom if args.import_json else None
     for f in args.import_json or ():
-        print(f"imported {f} as session {import_json(con, f)}")
+        print(f"imported {f} as session {import_json(con, f, rom)}")
     rows = session_summaries(con, parse_date(args.since) if args.since else None)
     if not rows:
         print(f"no sessions yet in {path}")

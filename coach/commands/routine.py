@@ -82,7 +82,7 @@ def run_routine(source: str | int, plan: RoutinePlan, specs: dict[str, PoseSpec]
     import pygame
 
     con = connect(db)
-    sink = HistorySink(con, kind="routine")
+    sink = HistorySink(con, kind="routine", rom=plan.rom)
     routine = Routine(plan, rounds, safety_accepted=get_meta(con, SAFETY_KEY) is not None,
                       per_side={n: s.side.mode == "per_side" for n, s in specs.items()},
                       titles={n: s.title for n, s in specs.items()})
