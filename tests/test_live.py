@@ -335,3 +335,40 @@ def test_panel_toggles_with_t_and_gets_keys_first(clip, cat_cow, tmp_path):
     assert panel.keys == [pygame.K_UP, pygame.K_SPACE]        # hidden panel: no keys; then UP, SPACE
     assert panel.draws > 0
     assert max(backend.seen_t) == backend.fired[1.2]          # SPACE not consumed: it paused
+
+
+# ---------------------------------------------------------------- the commands, real MediaPipe
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_videos" / "hip_flexor_both.mp4"
+
+
+def test_cli_live_on_sample_clip_with_real_pose_model(tmp_path, capsys):
+    from coach.cli import main
+
+    rc = main(["live", "--pose", "kneeling_hip_flexor", "--camera", str(SAMPLE), "--max-seconds", "2",
+               "--no-tts", "--no-guide", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "session ended: time limit reached (2 s)" in out and "latency mean" in out
+    [report] = tmp_path.glob("kneeling_hip_flexor_*.report.json")
+    rec = json.loads(report.read_text())
+    assert rec["frames_with_person"] > 0 and rec["model"].startswith("mediapipe")
+    assert len(load_trace(report.with_name(report.name.replace("report.json", "trace.npz")))) == rec["frames"]
+
+
+def test_cli_review_show_analyses_every_frame_in_the_window(tmp_path, capsys):
+    import cv2
+
+    from coach.cli import main
+
+    cap = cv2.VideoCapture(str(SAMPLE))
+    imgs = [cap.read()[1] for _ in range(12)]
+    cap.release()
+    clip = robust_write_clip(tmp_path / "short.mp4", imgs, fps=10.0)
+    rc = main(["review", str(clip), "--pose", "kneeling_hip_flexor", "--show", "--out", str(tmp_path / "out")])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    rec = json.loads((tmp_path / "out" / "short.report.json").read_text())
+    assert rec["frames"] == 12                                   # no pacing, no drops
+    vid = cv2.VideoCapture(str(tmp_path / "out" / "short.annotated.mp4"))
+    assert int(vid.get(cv2.CAP_PROP_FRAME_COUNT)) == 12
+    vid.release()

@@ -26,6 +26,24 @@ def run_folder(args: argparse.Namespace) -> int:
     return 1 if summary.failed else 0
 
 
+def run_shown(args: argparse.Namespace, spec, video: Path, out: Path) -> int:
+    """`--show`: every frame through the live window, as fast as it goes; same outputs."""
+    from coach.live import run_live
+
+    res = run_live(video, spec, backend_choice=backend_choice(args), out_dir=out, name=video.stem,
+                   every_frame=True, write_video=not args.no_video, guide_s=0.0, title="coach review",
+                   profile=str(args.profile or ""))
+    if res.record is not None:
+        print("\n".join(summary_lines(res.record)))
+        print(f"report: {res.report_json} and {res.report_csv}")
+        print(f"trace:  {res.trace}")
+    if res.video:
+        print(f"video:  {res.video}")
+    if res.end_reason != "end of video":
+        print(f"review stopped early: {res.end_reason}")
+    return 0 if res.complete else 1
+
+
 def run(args: argparse.Namespace) -> int:
     if Path(args.video).is_dir():
         return run_folder(args)
@@ -35,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
     spec = load_spec(args.pose, args.profile)
     video = Path(args.video)
     out = Path(args.out) if args.out else default_out_dir(video)
+    if args.show:
+        return run_shown(args, spec, video, out)
     res = review_video(video, spec, out, backend_choice=backend_choice(args),
                        write_video=not args.no_video, progress=not args.quiet,
                        profile=str(args.profile or ""))
@@ -61,6 +81,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--profile", metavar="FILE", help="a patient's threshold profile (see `coach calibrate`)")
     p.add_argument("--out", metavar="DIR", help="output folder (default: coach_out/<video name>)")
     p.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")
+    p.add_argument("--show", action="store_true",
+                   help="watch the review in a window as it runs (space pause, q quit; no pacing)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_backend_args(p)
     p.set_defaults(func=run)
