@@ -55,24 +55,28 @@ def hidden_points(m: Measure, lm: np.ndarray, side: str, near: str, min_visibili
     return out
 
 
+_VIS_ROWS = {s: [INDEX[f"{s}_{p}"] for p in ("shoulder", "hip", "knee", "ankle")] for s in ("left", "right")}
+
+
 def near_side(lm: np.ndarray) -> str:
     """The side whose shoulder/hip/knee/ankle MediaPipe sees better: the one facing the camera."""
     def vis(s: str) -> float:
-        v = lm[[INDEX[f"{s}_{p}"] for p in ("shoulder", "hip", "knee", "ankle")], 3]
-        return float(np.nansum(v))
+        vs = (lm.item(r, 3) for r in _VIS_ROWS[s])
+        return sum(v for v in vs if v == v)      # NaN (not seen) adds nothing
 
     return "left" if vis("left") >= vis("right") else "right"
+
+
+_WIDTH_ROWS = [INDEX[n] for n in ("left_shoulder", "right_shoulder", "left_hip", "right_hip")]
 
 
 def width_ratio(lm: np.ndarray) -> float | None:
     """Mean of shoulder and hip width over torso length in the image: near 0 in a side
     view, near 1 or more facing the camera. None where the points are not found."""
-    xy = lm[:, :2]
-    need = [INDEX[n] for n in ("left_shoulder", "right_shoulder", "left_hip", "right_hip")]
-    if not np.isfinite(xy[need]).all():
+    (lsx, lsy), (rsx, rsy), (lhx, lhy), (rhx, rhy) = ((lm.item(i, 0), lm.item(i, 1)) for i in _WIDTH_ROWS)
+    if not all(math.isfinite(v) for v in (lsx, lsy, rsx, rsy, lhx, lhy, rhx, rhy)):
         return None
-    ls, rs, lh, rh = (xy[i] for i in need)
-    torso = geometry.distance((ls + rs) / 2, (lh + rh) / 2)
+    torso = math.hypot((lsx + rsx) / 2 - (lhx + rhx) / 2, (lsy + rsy) / 2 - (lhy + rhy) / 2)
     if torso <= 1e-6:
         return None
-    return (geometry.distance(ls, rs) + geometry.distance(lh, rh)) / 2 / torso
+    return (math.hypot(lsx - rsx, lsy - rsy) + math.hypot(lhx - rhx, lhy - rhy)) / 2 / torso

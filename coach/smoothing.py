@@ -50,26 +50,28 @@ class LandmarkSmoother:
         if lm is None:
             return out
         lm = np.asarray(lm, dtype=float)
-        seen = np.isfinite(lm[:, :2]).all(axis=1) & (lm[:, 3] >= self.s.min_visibility)
+        xy = lm[:, :2]
+        seen = np.isfinite(xy).all(axis=1) & (lm[:, 3] >= self.s.min_visibility)
         dt = (t - self._t) if self._t is not None else 0.0
         self._t = t
-        fresh = seen & ((t - self._last_seen) > self.s.reset_after_s) | seen & ~np.isfinite(self._x[:, 0])
+        fresh = seen & (((t - self._last_seen) > self.s.reset_after_s) | ~np.isfinite(self._x[:, 0]))
         cont = seen & ~fresh
         if dt > 0 and cont.any():
-            x = lm[cont, :2]
-            prev = self._x[cont]
-            dx = (x - prev) / dt
-            a_d = _alpha(self.s.d_cutoff_hz, dt)
-            dx_hat = a_d * dx + (1 - a_d) * self._dx[cont]
-            speed = np.linalg.norm(dx_hat, axis=1, keepdims=True)
-            cutoff = self.s.min_cutoff_hz + self.s.beta * speed
-            tau = 1.0 / (2.0 * math.pi * cutoff)
-            a = 1.0 / (1.0 + tau / dt)
-            self._x[cont] = a * x + (1 - a) * prev
-            self._dx[cont] = dx_hat
-        elif cont.any():  # same timestamp twice: keep the previous estimate
-            pass
-        self._x[fresh] = lm[fresh, :2]
+            # whole-array arithmetic, then keep the continuing rows: cheaper than gathering
+            # them (this runs every frame, and replays score thousands of frames at once)
+            with np.errstate(invalid="ignore", over="ignore"):
+                dx = (xy - self._x) / dt
+                a_d = _alpha(self.s.d_cutoff_hz, dt)
+                dx_hat = a_d * dx + (1 - a_d) * self._dx
+                speed = np.sqrt(dx_hat[:, 0] ** 2 + dx_hat[:, 1] ** 2)[:, None]
+                cutoff = self.s.min_cutoff_hz + self.s.beta * speed
+                a = 1.0 / (1.0 + 1.0 / (2.0 * math.pi * cutoff) / dt)
+                x_hat = a * xy + (1 - a) * self._x
+            keep = cont[:, None]
+            self._x = np.where(keep, x_hat, self._x)
+            self._dx = np.where(keep, dx_hat, self._dx)
+        # same timestamp twice: keep the previous estimate
+        self._x[fresh] = xy[fresh]
         self._dx[fresh] = 0.0
         self._last_seen[seen] = t
         out[seen, :2] = self._x[seen]
