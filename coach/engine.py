@@ -84,12 +84,12 @@ class _SideTracker:
     _cand: str | None = None
     _since: float = 0.0
 
-    def step(self, t: float, raw: str | None) -> str:
+    def step(self, t: float, raw: str | None, immediate: bool = False) -> str:
         if raw is None or raw == self.side:
             self._cand = None
             return self.side
-        if self.side == "none":
-            self.side = raw
+        if self.side == "none" or immediate:
+            self.side, self._cand = raw, None
             return raw
         if self._cand != raw:
             self._cand, self._since = raw, t
@@ -123,6 +123,7 @@ class Engine:
         self._last_t: float | None = None
         self._was_passing: dict[str, bool | None] = {}
         self._set_complete = False
+        self._set_up = False        # last frame: set up on the active side
         self.events: list[Event] = []
 
     def update_spec(self, spec: PoseSpec) -> None:
@@ -156,7 +157,8 @@ class Engine:
             else:
                 pick_left = vl < vr if rule.detect == "smaller" else vl > vr
                 raw = "left" if pick_left else "right"
-        return near, self.side.step(t, raw)
+        # the switch delay guards a stretch in progress; out of set-up, follow at once
+        return near, self.side.step(t, raw, immediate=not self._set_up)
 
     def _view_ok(self, t: float, ratio: float | None) -> bool:
         v = self.spec.view
@@ -218,6 +220,7 @@ class Engine:
             statuses[c.id] = CheckStatus(c.id, passed, measures[c.measure], low, tuple(hidden.get(c.measure, ())))
         setup_checks = [c for c in spec.checks if c.role == "setup"]
         set_up = person and all(statuses[c.id].passed for c in setup_checks)
+        self._set_up = bool(set_up)
 
         # the person's neutral: gathered while set up and viewed correctly
         baseline_ready = len(self.baseline) == len(self._baseline_samples)
