@@ -218,7 +218,11 @@ def run_batch(items: list[BatchItem], out_root: Path, jobs: int = 1,
     try:
         with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=ctx) as pool:
             futs = {pool.submit(_worker, it, out_root, choice, write_video, progress_q): k
-                    for k, it in enumerate(items)}
+                    for k, it in enumerate(items) if it.pose}
+            for k, it in enumerate(items):
+                if not it.pose:                 # nothing to run: say why at once
+                    results[k] = review_one(it, out_root, choice, write_video)
+                    bar.write(f"coach: error: {it.video.name}: {results[k].error}")
             for f in as_completed(futs):
                 k = futs[f]
                 try:

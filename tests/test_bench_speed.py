@@ -1,0 +1,52 @@
+"""`coach bench speed` runs end to end on a tiny clip and prints every figure with a number
+(never asserting the numbers: speed depends on the machine)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from coach.bench_speed import TARGETS, format_table, misses, write_test_clip
+from coach.cli import main
+from coach.pose_backend import BackendChoice, BackendError
+
+STAGES = ["decode", "inference", "checks (engine.step)", "overlay", "encode"]
+FIGURES = ["bare inference fps", "review pipeline fps", "review sequential fps", "pipeline / bare inference",
+           "live fps", "live glass-to-feedback latency ms", "batch fps, 1 job", "batch fps, 2 jobs",
+           "batch 2 jobs / 1 job", "checks ms per frame"]
+
+
+def _value(out: str, label: str) -> float:
+    m = re.search(rf"^  {re.escape(label)}\s+(\S+)", out, re.M)
+    assert m, f"{label!r} not printed:\n{out}"
+    return float(m.group(1))
+
+
+def test_bench_speed_prints_every_figure(tmp_path, capsys):
+    try:
+        BackendChoice().create().close()
+    except BackendError as e:
+        pytest.skip(f"no MediaPipe model here: {e}")
+    clip = write_test_clip(tmp_path / "tiny.mp4", n_frames=8)
+    rc = main(["bench", "speed", str(clip), "--frames", "6", "--batch-videos", "2",
+               "--pose", "kneeling_hip_flexor"])
+    out = capsys.readouterr().out
+    for label in STAGES + FIGURES:
+        _value(out, label)
+    for name in TARGETS:
+        assert re.search(rf"^  {re.escape(name)}\s+\S+\s+(>=|<) [\d.]+\s+(ok|MISS)", out, re.M), name
+    assert rc in (0, 1)
+    assert ("missed:" in out) == (rc == 1)
+
+
+def test_targets_are_judged_in_the_right_direction():
+    good = {"pipeline / bare inference": 0.95, "live fps": 30.0, "live glass-to-feedback latency ms": 40.0,
+            "batch 2 jobs / 1 job": 1.8, "checks ms per frame": 0.2}
+    assert misses(good) == []
+    bad = {"pipeline / bare inference": 0.5, "live fps": 12.0, "live glass-to-feedback latency ms": 60.0,
+           "batch 2 jobs / 1 job": 1.1, "checks ms per frame": 1.0}
+    assert sorted(misses(bad)) == sorted(TARGETS)
+    assert misses({"live fps": None}) == []
+    table = format_table({"decode": 1.0}, {"live fps": None, "checks ms per frame": 2.0}, {})
+    assert "pending" in table and "MISS" in table
