@@ -82,3 +82,89 @@ def test_complete_review_is_not_marked_incomplete(tmp_path, clip, landmarks):
     assert res.complete
     rep = json.loads(res.report_json.read_text())
     assert rep["frames"] == N_FRAMES and not any(e["kind"] == "incomplete" for e in rep["events"])
+
+
+# ---------------------------------------------------------------- the live loop
+
+
+class RaisingAudio:
+    """An audio edge whose every call fails (a broken sound card or TTS engine)."""
+
+    muted = False
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def handle(self, events):
+        self.calls += 1
+        raise RuntimeError("TTS engine exploded")
+
+    def say(self, text):
+        raise RuntimeError("TTS engine exploded")
+
+    def play(self, name):
+        raise OSError("no sound card")
+
+    def toggle_mute(self):
+        raise RuntimeError("mixer gone")
+
+    def close(self):
+        raise RuntimeError("mixer gone")
+
+
+def test_raising_audio_never_stops_the_live_loop(tmp_path, clip, landmarks):
+    from coach.live import END_OF_VIDEO, run_live
+
+    audio = RaisingAudio()
+    res = run_live(clip, load_pose("cat_cow"), backend=RobustFakeBackend(landmarks), audio=audio,
+                   show_window=False, every_frame=True, out_dir=tmp_path / "out", name="clip")
+    assert audio.calls > 0                       # events reached the audio, and it raised
+    assert res.end_reason == END_OF_VIDEO and res.complete
+    assert res.record is not None and res.record.frames == N_FRAMES
+    assert json.loads((tmp_path / "out" / "clip.report.json").read_text())["frames"] == N_FRAMES
+
+
+def test_ctrl_c_in_the_live_loop_keeps_the_trace(tmp_path, clip, landmarks):
+    from coach.live import INTERRUPTED, run_live
+
+    be = RobustFakeBackend(landmarks, raise_at=(STOP_AT, KeyboardInterrupt()))
+    res = run_live(clip, load_pose("cat_cow"), backend=be, show_window=False, every_frame=True,
+                   out_dir=tmp_path / "out", name="clip")
+    assert res.end_reason == INTERRUPTED and not res.complete
+    assert len(load_trace(tmp_path / "out" / "clip.trace.npz")) == STOP_AT
+    assert json.loads((tmp_path / "out" / "clip.report.json").read_text())["frames"] == STOP_AT
+
+
+class _UnpluggedCamera:
+    """Camera 0 that delivers `n` frames, then read() fails: the cable was pulled."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.reads, self.opened = n, 0, True
+
+    def isOpened(self):
+        return self.opened
+
+    def get(self, prop):
+        import cv2
+        return {cv2.CAP_PROP_FRAME_WIDTH: 64, cv2.CAP_PROP_FRAME_HEIGHT: 48}.get(prop, 0.0)
+
+    def read(self):
+        self.reads += 1
+        if self.reads > self.n:
+            return False, None
+        return True, np.zeros((48, 64, 3), np.uint8)
+
+    def release(self):
+        self.opened = False
+
+
+def test_camera_unplugged_mid_live_session_ends_and_keeps_the_record(tmp_path, landmarks, monkeypatch):
+    from coach.live import run_live
+
+    monkeypatch.setattr("coach.video_source.cv2.VideoCapture", lambda *a: _UnpluggedCamera(8))
+    res = run_live(0, load_pose("cat_cow"), backend=RobustFakeBackend(landmarks), show_window=False,
+                   out_dir=tmp_path / "out", name="cam", stall_s=1.0, speed=None)
+    assert not res.complete
+    assert "camera" in res.end_reason
+    assert res.record is not None and 1 <= res.record.frames <= 8
+    assert (tmp_path / "out" / "cam.trace.npz").exists() and (tmp_path / "out" / "cam.report.json").exists()
