@@ -15,6 +15,7 @@ can see what was played or said, with or without a sound card.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 import threading
@@ -29,6 +30,7 @@ from coach import events as ev
 from coach.events import Event
 
 log = logging.getLogger(__name__)
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 SAMPLE_RATE = 22050
 
@@ -209,7 +211,7 @@ class Audio:
                 self._sounds[name] = pygame.sndarray.make_sound(np.ascontiguousarray(pcm))
             return True
         except Exception as e:  # noqa: BLE001 - no sound card, no driver, odd format
-            log.warning("mixer init failed: %s", e)
+            log.info("mixer init failed: %s", e)
             self._notice(f"sound off: cannot open the sound device ({e}); logging what would play")
             return False
 
@@ -320,7 +322,7 @@ class Audio:
             engine = factory()
             self.tts_ok = True
         except BaseException as e:  # noqa: BLE001 - ImportError, OSError from ctypes, RuntimeError
-            log.warning("TTS init failed: %s", e)
+            log.info("TTS init failed", exc_info=True)
             self._notice(tts_problem(e) + "; using tones instead")
             self.tts_ready.set()
             with self._cv:    # cues queued before we knew: mark them and play the tone
@@ -342,7 +344,7 @@ class Audio:
             try:
                 self._speak(engine, text, wav)
             except Exception as e:  # noqa: BLE001 - the TTS engine failing must never stop coaching
-                log.warning("speaking %r failed: %s", text, e)
+                log.info("speaking %r failed", text, exc_info=True)
                 self._notice(f"a spoken cue failed ({type(e).__name__}: {e}); tones stand in for it")
                 self._record("speech", "speech", text, ERROR)
                 self.play("cue")

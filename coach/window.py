@@ -6,11 +6,14 @@ Only drawing and input here; the loop that decides what to show is coach/live.py
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
-import pygame
+
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+import pygame  # noqa: E402 - after the prompt switch
 
 BAR_H = 26
 BG = (20, 20, 20)
@@ -27,14 +30,22 @@ class KeyPress:
     name: str
 
 
+class WindowError(RuntimeError):
+    """No window can be opened (no display); the message says what to do."""
+
+
 class LiveWindow:
     """A window of the image size plus a help bar; works with SDL_VIDEODRIVER=dummy."""
 
     def __init__(self, width: int, height: int, title: str) -> None:
-        pygame.display.init()
-        pygame.font.init()
         self.size = (int(width), int(height))
-        self.screen = pygame.display.set_mode((self.size[0], self.size[1] + BAR_H))
+        try:
+            pygame.display.init()
+            pygame.font.init()
+            self.screen = pygame.display.set_mode((self.size[0], self.size[1] + BAR_H))
+        except pygame.error as e:
+            raise WindowError(f"cannot open a window ({e}): run it on a desktop session, or set "
+                              "SDL_VIDEODRIVER=dummy to run without a screen") from None
         pygame.display.set_caption(title)
         self.font = pygame.font.Font(None, 22)
         self.big = pygame.font.Font(None, 30)
@@ -70,8 +81,8 @@ class LiveWindow:
         if bgr is not None:
             if (bgr.shape[1], bgr.shape[0]) != self.size:
                 bgr = cv2.resize(bgr, self.size, interpolation=cv2.INTER_AREA)
-            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-            self.screen.blit(pygame.image.frombuffer(rgb.tobytes(), self.size, "RGB"), (0, 0))
+            img = np.ascontiguousarray(bgr)
+            self.screen.blit(pygame.image.frombuffer(img.data, self.size, "BGR"), (0, 0))
         if guide:
             self._draw_guide(guide)
         if paused:

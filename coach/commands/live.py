@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from coach.commands.common import add_backend_args, add_pose_arg, backend_choice
@@ -13,6 +14,7 @@ from coach.review import summary_lines
 def run(args: argparse.Namespace) -> int:
     from coach.audio import Audio
     from coach.live import run_live
+    from coach.window import WindowError
     from coach.tuning_panel import TuningPanel
 
     spec = load_spec(args.pose, args.profile)
@@ -22,6 +24,9 @@ def run(args: argparse.Namespace) -> int:
         res = run_live(camera, spec, backend_choice=backend_choice(args), audio=audio,
                        panel=TuningPanel(spec, args.profile), max_seconds=args.max_seconds, out_dir=Path(args.out), mirror=args.mirror,
                        profile=args.profile or "", guide_s=0.0 if args.no_guide else 8.0)
+    except WindowError as e:
+        print(f"coach: error: {e}", file=sys.stderr)
+        return 2
     finally:
         audio.close()
     print(f"session ended: {res.end_reason}")

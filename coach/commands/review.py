@@ -30,9 +30,15 @@ def run_shown(args: argparse.Namespace, spec, video: Path, out: Path) -> int:
     """`--show`: every frame through the live window, as fast as it goes; same outputs."""
     from coach.live import run_live
 
-    res = run_live(video, spec, backend_choice=backend_choice(args), out_dir=out, name=video.stem,
-                   every_frame=True, write_video=not args.no_video, guide_s=0.0, title="coach review",
-                   profile=str(args.profile or ""))
+    from coach.window import WindowError
+
+    try:
+        res = run_live(video, spec, backend_choice=backend_choice(args), out_dir=out, name=video.stem,
+                       every_frame=True, write_video=not args.no_video, guide_s=0.0, title="coach review",
+                       profile=str(args.profile or ""))
+    except WindowError as e:
+        print(f"coach: error: {e}", file=sys.stderr)
+        return 2
     if res.record is not None:
         print("\n".join(summary_lines(res.record)))
         print(f"report: {res.report_json} and {res.report_csv}")
