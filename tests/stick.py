@@ -33,6 +33,9 @@ class Stick:
     width: float = 8.0           # left/right separation in px (side view: small)
     height: int = 480
     far_visibility: float = 0.9  # the right side is the far side
+    facing: int = 1              # +1: nose towards image right; -1: mirrored (facing left)
+    spread_x: float = 0.0        # extra left/right separation along image x (turned to the camera)
+    vis: dict[str, float] = field(default_factory=dict)   # per-landmark visibility overrides
 
     def with_(self, **kw) -> "Stick":
         return replace(self, **kw)
@@ -42,7 +45,7 @@ class Stick:
         out[:, 3] = 1.0
         hip = np.array(self.hip, dtype=float)
         for s, sign in (("left", -0.5), ("right", 0.5)):
-            off = np.array([0.0, sign * self.width])
+            off = np.array([sign * self.spread_x, sign * self.width])
             h = hip + off
             sh = _at(h, self.torso, LEN["torso"])
             k = _at(h, self.thigh[s], LEN["thigh"])
@@ -61,8 +64,83 @@ class Stick:
                 out[i, :2] = p
                 out[i, 3] = 1.0 if s == "left" else self.far_visibility
         out[INDEX["nose"], :2] = _at(out[INDEX["left_ear"], :2], 0.0, 18.0)
+        if self.facing < 0:
+            out[:, 0] = 2.0 * hip[0] - out[:, 0]
+        for name, v in self.vis.items():
+            out[INDEX[name], 3] = v
         out[:, 1] = self.height - out[:, 1]   # y down
         return out
+
+
+@dataclass
+class Front:
+    """A person seen from the front (facing the camera), drawn straight in the image plane:
+    their left is at image right. Directions are degrees y-up (0 = image right, -90 = down);
+    `hip` is the mid-hip relative to the mid-shoulder (y-up px). Default: child's pose seen
+    from a raised camera in front of the head, arms reaching straight towards the camera."""
+
+    shoulder: tuple[float, float] = (320.0, 150.0)   # mid-shoulder, y-up px
+    shoulder_width: float = 120.0
+    hip_width: float = 100.0
+    hip: tuple[float, float] = (0.0, 60.0)           # mid-hip offset from mid-shoulder
+    upper: dict[str, float] = field(default_factory=lambda: {"left": -90.0, "right": -90.0})
+    fore: dict[str, float] = field(default_factory=lambda: {"left": -90.0, "right": -90.0})
+    thigh: dict[str, float] = field(default_factory=lambda: {"left": 90.0, "right": 90.0})
+    shin: dict[str, float] = field(default_factory=lambda: {"left": -90.0, "right": -90.0})
+    thigh_len: float = 40.0      # foreshortened: thighs point away from the camera
+    shin_len: float = 30.0
+    head: tuple[float, float] = (0.0, -40.0)         # mid-ear offset from mid-shoulder
+    height: int = 480
+    vis: dict[str, float] = field(default_factory=dict)
+
+    def with_(self, **kw) -> "Front":
+        return replace(self, **kw)
+
+    def frame(self) -> np.ndarray:
+        out = np.zeros((N_LANDMARKS, 4))
+        out[:, 3] = 1.0
+        ms = np.array(self.shoulder, dtype=float)
+        mh = ms + np.array(self.hip, dtype=float)
+        ear_c = ms + np.array(self.head, dtype=float)
+        for s, sign in (("left", 1.0), ("right", -1.0)):
+            sh = ms + np.array([sign * self.shoulder_width / 2, 0.0])
+            h = mh + np.array([sign * self.hip_width / 2, 0.0])
+            e = _at(sh, self.upper[s], LEN["upper"])
+            w = _at(e, self.fore[s], LEN["fore"])
+            k = _at(h, self.thigh[s], self.thigh_len)
+            a = _at(k, self.shin[s], self.shin_len)
+            ear = ear_c + np.array([sign * 22.0, 0.0])
+            pts = {"shoulder": sh, "hip": h, "elbow": e, "wrist": w, "knee": k, "ankle": a, "ear": ear,
+                   "heel": a + np.array([0.0, -5.0]), "foot_index": a + np.array([sign * 4.0, -10.0]),
+                   "eye": ear + np.array([-sign * 12.0, -6.0]), "eye_inner": ear + np.array([-sign * 17.0, -6.0]),
+                   "eye_outer": ear + np.array([-sign * 7.0, -6.0]),
+                   "pinky": _at(w, self.fore[s], 10), "index": _at(w, self.fore[s], 12),
+                   "thumb": _at(w, self.fore[s], 8)}
+            for name, p in pts.items():
+                out[INDEX[f"{s}_{name}"], :2] = p
+            out[INDEX[f"mouth_{s}"], :2] = ear_c + np.array([sign * 8.0, -22.0])
+        out[INDEX["nose"], :2] = ear_c + np.array([0.0, -12.0])
+        for name, v in self.vis.items():
+            out[INDEX[name], 3] = v
+        out[:, 1] = self.height - out[:, 1]   # y down
+        return out
+
+
+def steps(segments: list, fps: float = 15.0, jitter_px: float = 0.0, seed: int = 0, t0: float = 0.0):
+    """Frames at `fps` holding each pose for its seconds, switching in one frame:
+    segments = [(pose, seconds)] with pose a Stick, a Front or None (nobody in view).
+    Returns (times, frames); frame i is at t0 + i / fps."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for pose, secs in segments:
+        f = pose.frame() if pose is not None else np.full((N_LANDMARKS, 4), np.nan)
+        for _ in range(int(round(secs * fps))):
+            g = f.copy()
+            if jitter_px and pose is not None:
+                g[:, :2] += rng.normal(0, jitter_px, size=(N_LANDMARKS, 2))
+            frames.append(g)
+    times = t0 + np.arange(len(frames)) / fps
+    return times, np.stack(frames)
 
 
 def trace(poses: list[tuple[float, Stick]], fps: float = 15.0, jitter_px: float = 0.0, seed: int = 0):
@@ -86,3 +164,11 @@ def trace(poses: list[tuple[float, Stick]], fps: float = 15.0, jitter_px: float 
             f[:, :2] += rng.normal(0, jitter_px, size=(N_LANDMARKS, 2))
         out.append(f)
     return times, np.stack(out)
+
+
+def drive(engine, times, frames, finish: bool = True) -> list:
+    """Run an Engine over (times, frames); returns the FrameResults (finish() at the end)."""
+    out = [engine.step(float(t), f) for t, f in zip(times, frames)]
+    if finish:
+        engine.finish(float(times[-1]))
+    return out
