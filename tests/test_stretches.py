@@ -1,0 +1,335 @@
+"""The six stretches of the routine on stick-figure traces built from its description
+(/work/shared/reference/stretch-routine.md). Each pose is held exactly as constructed,
+so counts, sides and hold times are known in advance."""
+
+import pytest
+
+from coach import events as ev
+from coach.engine import Engine
+from coach.pose_spec import load_pose
+from stick import Front, Stick, drive, steps
+
+FPS = 15.0
+TOL = 0.2     # seconds: hold timing
+
+
+def run(name, segments, jitter_px=0.0, seed=0):
+    spec = load_pose(name)
+    e = Engine(spec)
+    t, f = steps(segments, FPS, jitter_px=jitter_px, seed=seed)
+    res = drive(e, t, f)
+    return spec, e, res
+
+
+def kinds(e, kind):
+    return [x for x in e.events if x.kind == kind]
+
+
+def fault_ids(e):
+    return [x.data["id"] for x in kinds(e, ev.FAULT_START)]
+
+
+def spoken(res):
+    return [r.spoken for r in res if r.spoken]
+
+
+def both(d_left, d_right=None):
+    return {"left": d_left, "right": d_left if d_right is None else d_right}
+
+
+# ------------------------------------------------------------------ 1. cat-cow
+
+def tabletop(head=0.0, arms=-90.0, facing=1):
+    """Hands and knees, back level, facing +x (or mirrored): thighs and arms vertical."""
+    return Stick(width=0, torso=0.0, head=head, thigh=both(-90.0), shin=both(180.0),
+                 upper=both(arms), fore=both(arms), facing=facing)
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+def test_cat_cow_ten_cycles_counted_exactly(facing):
+    # "Inhale, belly drops, head lifts (cow). Exhale, round the back, tuck the chin (cat).
+    # Repeat 10 cycles." Neutral tabletop first, so the coach learns the person's neutral.
+    segs = [(tabletop(facing=facing), 3.0)]
+    segs += [(tabletop(25.0, facing=facing), 2.0), (tabletop(-25.0, facing=facing), 2.0)] * 10
+    segs += [(tabletop(facing=facing), 2.0)]
+    spec, e, res = run("cat_cow", segs, jitter_px=0.5)
+    assert res[-1].reps == 10
+    reps = kinds(e, ev.REP)
+    assert [r.data["count"] for r in reps] == list(range(1, 11))
+    assert not kinds(e, ev.REP_REJECTED) and not fault_ids(e)
+    assert kinds(e, ev.SET_COMPLETE)
+    # each cycle is one cow (from 3 + 4k s) and the cat after it
+    for k, r in enumerate(reps):
+        assert r.data["start"] == pytest.approx(3.0 + 4.0 * k, abs=0.15)
+        assert r.data["high_peak"] == pytest.approx(25.0, abs=3.0)      # 0.5 px jitter on a 45 px head
+        assert r.data["low_peak"] == pytest.approx(-25.0, abs=3.0)
+
+
+def test_cat_cow_nine_cycles_is_not_ten():
+    segs = [(tabletop(), 3.0)] + [(tabletop(25.0), 2.0), (tabletop(-25.0), 2.0)] * 9 + [(tabletop(25.0), 2.0)]
+    _, e, res = run("cat_cow", segs)
+    assert res[-1].reps == 9 and not kinds(e, ev.SET_COMPLETE)
+
+
+def test_cat_cow_wrists_far_forward_counts_nothing_and_cues_setup():
+    segs = [(tabletop(arms=-40.0), 3.0)] + [(tabletop(25.0, arms=-40.0), 2.0), (tabletop(-25.0, arms=-40.0), 2.0)] * 5
+    _, e, res = run("cat_cow", segs)
+    assert res[-1].reps == 0 and not kinds(e, ev.REP)
+    assert not res[-1].set_up
+    assert res[-1].checks["wrists_under_shoulders"].passed is False
+    assert "Place your wrists under your shoulders" in spoken(res)
+
+
+def test_cat_cow_small_nods_do_not_count():
+    # +-6 deg around neutral never reaches the +-10 deg phases
+    segs = [(tabletop(), 3.0)] + [(tabletop(6.0), 2.0), (tabletop(-6.0), 2.0)] * 8
+    _, _, res = run("cat_cow", segs, jitter_px=0.5)
+    assert res[-1].reps == 0
+
+
+# ------------------------------------------------------------------ 2. kneeling hip flexor
+
+KNEEL = Stick(width=0, thigh=both(-90.0), shin=both(180.0))
+
+
+def lunge(front="left", knee=90.0):
+    """Front thigh level and shin `knee` deg from it; back thigh 15 deg behind vertical,
+    back shin on the floor (back hip angle 165: hips pushed forward)."""
+    back = "right" if front == "left" else "left"
+    return Stick(width=0, thigh={front: 0.0, back: -105.0}, shin={front: -180.0 + knee, back: 180.0})
+
+
+def test_hip_flexor_left_then_right_holds_timed():
+    held = 32.0
+    segs = [(KNEEL, 3.0), (lunge("left"), held), (KNEEL, 4.0), (lunge("right"), held), (KNEEL, 3.0)]
+    spec, e, res = run("kneeling_hip_flexor", segs)
+    recs = e.hold.records
+    assert [r.side for r in recs] == ["left", "right"]
+    assert all(r.completed for r in recs)
+    expect = held - spec.hold.min_enter_s            # settling time is not held time
+    for r, t0 in zip(recs, (3.0, 3.0 + held + 4.0)):
+        assert r.in_tolerance_s == pytest.approx(expect, abs=TOL)
+        assert r.start == pytest.approx(t0, abs=TOL)
+        assert r.end == pytest.approx(t0 + held, abs=TOL)
+    assert not fault_ids(e)
+    assert kinds(e, ev.SET_COMPLETE)
+    done = kinds(e, ev.HOLD_COMPLETE)
+    assert [d.side for d in done] == ["left", "right"]
+    assert spec.hold.switch_cue in done[0].text           # after the first side: switch
+
+
+def test_hip_flexor_hold_pauses_through_a_brief_wobble():
+    segs = [(KNEEL, 2.0), (lunge(), 10.0), (lunge(knee=130.0), 1.0), (lunge(), 22.0), (KNEEL, 3.0)]
+    spec, e, _ = run("kneeling_hip_flexor", segs)
+    assert len(e.hold.records) == 1
+    r = e.hold.records[0]
+    assert r.pauses == 2 and r.completed          # the wobble, then the release
+    assert r.in_tolerance_s == pytest.approx(10.0 + 22.0 - spec.hold.min_enter_s, abs=2 * TOL)
+
+
+def test_hip_flexor_front_knee_120_is_a_fault_and_no_hold():
+    segs = [(KNEEL, 2.0), (lunge("left", knee=120.0), 10.0)]
+    _, e, res = run("kneeling_hip_flexor", segs)
+    assert fault_ids(e) == ["front_knee_angle"]
+    assert kinds(e, ev.FAULT_START)[0].t == pytest.approx(2.0, abs=0.2)
+    assert res[-1].checks["front_knee_angle"].value == pytest.approx(120.0, abs=0.5)
+    assert not kinds(e, ev.HOLD_START) and e.hold.records == []
+    assert "Front knee too open: bring the foot back under the knee" in spoken(res)
+    assert e.faults.records[0].side == "left"
+
+
+def test_hip_flexor_front_knee_too_bent():
+    _, e, res = run("kneeling_hip_flexor", [(KNEEL, 2.0), (lunge("right", knee=60.0), 6.0)])
+    assert fault_ids(e) == ["front_knee_angle"]
+    assert "Front knee too bent: move the front foot forward" in spoken(res)
+    assert not kinds(e, ev.HOLD_START)
+
+
+def test_hip_flexor_leaning_torso_is_a_fault():
+    lean = lunge().with_(torso=60.0)       # 30 deg forward lean
+    _, e, res = run("kneeling_hip_flexor", [(KNEEL, 2.0), (lean, 6.0)])
+    assert fault_ids(e) == ["torso_upright"]
+    assert res[-1].measures["torso_lean"] == pytest.approx(30.0, abs=0.5)
+    assert not kinds(e, ev.HOLD_START)
+
+
+# ------------------------------------------------------------------ 3. child's pose, side reach (front view)
+
+def child(reach=0.0, hips=60.0):
+    """Seen from the front: arms straight, pointed `reach` deg towards the person's left
+    (image right; negative = their right); mid-hip `hips` px above the mid-shoulder."""
+    d = -90.0 + reach
+    return Front(upper=both(d), fore=both(d), hip=(0.0, hips))
+
+
+def test_childs_pose_reach_right_then_left_holds():
+    held = 23.0
+    segs = [(child(), 3.0), (child(-35.0), held), (child(), 3.0), (child(35.0), held), (child(), 2.0)]
+    spec, e, res = run("childs_pose_side_reach", segs)
+    assert res[0].view_ok and res[0].width_ratio == pytest.approx((120 + 100) / 2 / 60)
+    recs = e.hold.records
+    assert [r.side for r in recs] == ["right", "left"]
+    assert all(r.completed for r in recs)
+    for r, t0 in zip(recs, (3.0, 3.0 + held + 3.0)):
+        assert r.in_tolerance_s == pytest.approx(held - spec.hold.min_enter_s, abs=TOL)
+        assert r.start == pytest.approx(t0, abs=TOL)
+    assert not fault_ids(e)
+    assert kinds(e, ev.SET_COMPLETE)
+
+
+def test_childs_pose_no_reach_is_no_hold():
+    _, e, res = run("childs_pose_side_reach", [(child(), 10.0)])
+    assert e.hold.records == [] and not kinds(e, ev.HOLD_START)
+    assert res[-1].measures["reach_size"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_childs_pose_hips_lifted_fault():
+    _, e, res = run("childs_pose_side_reach", [(child(), 2.0), (child(-35.0, hips=150.0), 8.0)])
+    assert res[-1].measures["hip_height"] == pytest.approx(150.0 / 120.0, abs=0.01)
+    assert fault_ids(e) == ["hips_lifted"]
+    assert not kinds(e, ev.HOLD_START)
+    assert "Sit your hips back towards your heels" in spoken(res)
+
+
+def test_childs_pose_bent_arm_fault():
+    bent = Front(upper=both(-125.0), fore={"left": -125.0, "right": -35.0})   # right elbow 90 deg
+    _, e, res = run("childs_pose_side_reach", [(child(), 2.0), (bent, 6.0)])
+    assert res[-1].measures["right_arm"] == pytest.approx(90.0, abs=0.5)
+    assert fault_ids(e) == ["right_arm_straight"]
+
+
+def test_childs_pose_side_view_is_the_wrong_view():
+    side_on = Stick(width=0, torso=0.0, thigh=both(-60.0), shin=both(180.0), upper=both(0.0), fore=both(0.0))
+    _, e, res = run("childs_pose_side_reach", [(side_on, 5.0)])
+    assert not res[-1].view_ok and kinds(e, ev.VIEW_WARNING)
+    assert "Face the camera with your head towards it" in spoken(res)
+
+
+# ------------------------------------------------------------------ 4. seated forward bend
+
+def seated(torso=90.0, head_drop=0.0, knee=180.0):
+    """Sitting, legs out along +x; torso `torso` deg up from the thighs; head continues the
+    torso line unless dropped by `head_drop` deg; knee angle `knee`."""
+    return Stick(width=0, torso=torso, head=torso - head_drop, thigh=both(0.0),
+                 shin=both(-(180.0 - knee)), upper=both(torso - 100.0), fore=both(torso - 100.0))
+
+
+def test_seated_forward_bend_flat_back_hinge_hold():
+    held = 33.0
+    spec, e, res = run("seated_forward_bend", [(seated(30.0), held), (seated(90.0, 0.0), 0.0)])
+    assert res[-1].measures["hip_hinge"] == pytest.approx(30.0, abs=0.1)
+    assert res[-1].measures["upper_back"] == pytest.approx(0.0, abs=0.1)
+    recs = e.hold.records
+    assert len(recs) == 1 and recs[0].completed
+    assert recs[0].in_tolerance_s == pytest.approx(held - spec.hold.min_enter_s - 1 / FPS, abs=TOL)
+    assert not fault_ids(e)
+
+
+def test_seated_forward_bend_rounded_back():
+    # the head dropped 40 deg below the hip-shoulder line: a rounded upper back
+    _, e, res = run("seated_forward_bend", [(seated(30.0, head_drop=40.0), 8.0)])
+    assert res[-1].measures["upper_back"] == pytest.approx(-40.0, abs=0.5)
+    assert fault_ids(e) == ["rounded_back"]
+    assert not kinds(e, ev.HOLD_START)
+    assert "Keep your back flat: lead with the chest, not the head" in spoken(res)
+
+
+def test_seated_forward_bend_rounded_back_facing_left():
+    fold = seated(30.0, head_drop=40.0).with_(facing=-1)
+    _, e, res = run("seated_forward_bend", [(fold, 8.0)])
+    assert res[-1].measures["upper_back"] == pytest.approx(-40.0, abs=0.5)
+    assert fault_ids(e) == ["rounded_back"]
+
+
+def test_seated_forward_bend_bent_knees():
+    _, e, res = run("seated_forward_bend", [(seated(30.0, knee=130.0), 8.0)])
+    assert fault_ids(e) == ["knees_bent"]
+    assert not kinds(e, ev.HOLD_START)
+
+
+@pytest.mark.xfail(strict=True, reason="poses/seated_forward_bend.toml: hinge max 110 deg passes "
+                   "sitting upright (torso-to-thigh 90 deg), so no forward bend is needed to hold; "
+                   "reported, thresholds are not ours to change")
+def test_seated_upright_is_not_a_hinge():
+    _, e, _ = run("seated_forward_bend", [(seated(90.0), 10.0)])
+    assert not kinds(e, ev.HOLD_START)
+
+
+# ------------------------------------------------------------------ 5. supine knee-to-chest
+
+def supine(left_hip=180.0, right_hip=180.0):
+    """On the back, head towards +x; a leg's hip angle is its thigh direction (torso at 0).
+    A long leg (180) has its shin along the floor; a raised one is bent 60 deg at the knee."""
+    def shin(h):
+        return 180.0 if h >= 170.0 else h - 120.0
+    return Stick(width=0, torso=0.0, head=0.0, thigh={"left": left_hip, "right": right_hip},
+                 shin={"left": shin(left_hip), "right": shin(right_hip)},
+                 upper=both(180.0), fore=both(180.0))
+
+
+def test_knee_to_chest_per_leg_holds():
+    held = 22.0
+    segs = [(supine(), 3.0), (supine(left_hip=50.0), held), (supine(), 3.0), (supine(right_hip=50.0), held),
+            (supine(), 2.0)]
+    spec, e, res = run("supine_knee_to_chest", segs)
+    recs = e.hold.records
+    assert [r.side for r in recs] == ["left", "right"]
+    assert all(r.completed for r in recs)
+    for r in recs:
+        assert r.in_tolerance_s == pytest.approx(held - spec.hold.min_enter_s, abs=TOL)
+    assert not fault_ids(e)
+    assert kinds(e, ev.SET_COMPLETE)
+
+
+def test_knee_to_chest_knee_not_pulled_in():
+    _, e, res = run("supine_knee_to_chest", [(supine(), 2.0), (supine(left_hip=115.0), 8.0)])
+    assert res[-1].measures["hip"] == pytest.approx(115.0, abs=0.5)
+    assert fault_ids(e) == ["knee_not_pulled_in"]
+    assert not kinds(e, ev.HOLD_START)
+    assert "Pull the knee in closer to your chest" in spoken(res)
+
+
+def test_knee_to_chest_other_leg_bent():
+    bent_other = Stick(width=0, torso=0.0, head=0.0, thigh={"left": 50.0, "right": 130.0},
+                       shin={"left": -70.0, "right": -100.0}, upper=both(180.0), fore=both(180.0))
+    _, e, res = run("supine_knee_to_chest", [(supine(), 2.0), (bent_other, 8.0)])
+    # right knee: knee->hip at 130-180 = -50 deg, knee->ankle at -100 deg: 50 deg
+    assert res[-1].measures["other_knee"] == pytest.approx(50.0, abs=0.5)
+    assert "other_leg_long" in fault_ids(e)
+
+
+# ------------------------------------------------------------------ 6. pelvic tilt
+
+def hook_lying(tilt=0.0):
+    """On the back, knees bent, feet flat; `tilt` changes the torso-to-thigh angle (deg)."""
+    return Stick(width=0, torso=0.0, head=0.0, thigh=both(130.0 + tilt), shin=both(-100.0),
+                 upper=both(180.0), fore=both(180.0))
+
+
+@pytest.mark.parametrize("jitter", [0.0, 1.0])
+def test_pelvic_tilt_five_second_holds(jitter):
+    n, held = 3, 6.0
+    segs = [(hook_lying(), 3.0)] + [(hook_lying(-5.0), held), (hook_lying(), 2.0)] * n
+    spec, e, res = run("pelvic_tilt", segs, jitter_px=jitter, seed=3)
+    assert e.baseline["tilt"] == pytest.approx(130.0, abs=0.3)
+    recs = e.hold.records
+    assert len(recs) == n and all(r.completed for r in recs)
+    # a 5 deg tilt is an 11 px knee shift: the One Euro filter's slow-movement lag (about
+    # 3 frames to pass -4 deg, the -3 deg threshold's hysteresis) delays the entry
+    for k, r in enumerate(recs):
+        assert r.start == pytest.approx(3.0 + k * (held + 2.0), abs=0.3)
+        assert r.in_tolerance_s == pytest.approx(held - spec.hold.min_enter_s, abs=0.3)
+    assert res[-1].holds_done == {"none": n}
+    assert not kinds(e, ev.SET_COMPLETE)          # 10 per set
+
+
+def test_pelvic_tilt_still_body_with_jitter_gives_no_holds():
+    _, e, res = run("pelvic_tilt", [(hook_lying(), 60.0)], jitter_px=1.5, seed=7)
+    assert res[-1].baseline_ready
+    assert e.hold.records == [] and not kinds(e, ev.HOLD_START)
+
+
+def test_pelvic_tilt_small_tilt_is_not_a_hold():
+    # 2 deg is inside the -3 deg threshold
+    _, e, _ = run("pelvic_tilt", [(hook_lying(), 3.0)] + [(hook_lying(-2.0), 6.0), (hook_lying(), 2.0)] * 2)
+    assert e.hold.records == []
