@@ -21,6 +21,7 @@ import shutil
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,19 +94,38 @@ def pose_for(video: Path, pose: str | None) -> str:
 
 # ---------------------------------------------------------------- measurements
 @dataclass
+class Cost:
+    """Milliseconds per frame of one stage run alone: wall clock, and CPU time of this
+    process (all its threads: the share of the cores the stage keeps busy)."""
+
+    wall_ms: float = 0.0
+    cpu_ms: float = 0.0
+
+
+@contextmanager
+def timed(cost: Cost, frames: int):
+    """Add the block's wall and CPU milliseconds per frame (over `frames`) to `cost`."""
+    w0, c0 = time.perf_counter(), time.process_time()
+    yield cost
+    n = max(1, frames)
+    cost.wall_ms += 1000 * (time.perf_counter() - w0) / n
+    cost.cpu_ms += 1000 * (time.process_time() - c0) / n
+
+
+@dataclass
 class Decoded:
     bgr: list[np.ndarray]
     rgb: list[np.ndarray]
     t: list[float]
     fps: float
-    ms: float                     # decode + colour conversion per frame
+    cost: Cost                    # decode + colour conversion per frame
 
 
 def decode(video: Path, n: int) -> Decoded:
     from coach.video_source import VideoSource
 
     bgr, rgb, ts = [], [], []
-    t0 = time.perf_counter()
+    w0, c0 = time.perf_counter(), time.process_time()
     with VideoSource(video) as src:
         fps = src.fps
         for fr in src:
@@ -114,10 +134,11 @@ def decode(video: Path, n: int) -> Decoded:
             ts.append(fr.t)
             if len(bgr) >= n:
                 break
-    el = time.perf_counter() - t0
     if not bgr:
         raise RuntimeError(f"no frames decoded from {video}")
-    return Decoded(bgr, rgb, ts, fps, 1000 * el / len(bgr))
+    k = len(bgr)
+    cost = Cost(1000 * (time.perf_counter() - w0) / k, 1000 * (time.process_time() - c0) / k)
+    return Decoded(bgr, rgb, ts, fps, cost)
 
 
 def truncate(video: Path, dec: Decoded, out: Path) -> Path:
@@ -135,64 +156,68 @@ def truncate(video: Path, dec: Decoded, out: Path) -> Path:
     return out
 
 
-def bare_inference(dec: Decoded, choice: BackendChoice) -> tuple[list, float]:
-    """MediaPipe alone on pre-decoded RGB frames (model loading not counted): landmarks, ms/frame."""
+def bare_inference(dec: Decoded, choice: BackendChoice) -> tuple[list, Cost]:
+    """MediaPipe alone on pre-decoded RGB frames (model loading not counted): landmarks, cost."""
     backend = choice.create()
+    cost = Cost()
     try:
-        lms = []
-        t0 = time.perf_counter()
-        for rgb, t in zip(dec.rgb, dec.t):
-            lms.append(backend.detect(rgb, t))
-        el = time.perf_counter() - t0
+        with timed(cost, len(dec.rgb)):
+            lms = [backend.detect(rgb, t) for rgb, t in zip(dec.rgb, dec.t)]
     finally:
         backend.close()
-    return lms, 1000 * el / len(dec.rgb)
+    return lms, cost
 
 
-def check_cost(spec, ts: list[float], lms: list) -> tuple[list, float]:
+def check_cost(spec, ts: list[float], lms: list) -> tuple[list, Cost]:
     """Engine.step per frame on a recorded trace, repeated (fresh engine each pass) until at
     least MIN_CHECK_FRAMES steps: first pass's results, ms/frame."""
     from coach.engine import Engine
 
     first: list = []
-    steps, el = 0, 0.0
-    while steps < MIN_CHECK_FRAMES:
+    passes = max(1, -(-MIN_CHECK_FRAMES // len(ts)))
+    cost = Cost()
+    for _ in range(passes):
         eng = Engine(spec)
-        t0 = time.perf_counter()
-        results = [eng.step(t, lm) for t, lm in zip(ts, lms)]
-        el += time.perf_counter() - t0
-        steps += len(ts)
+        with timed(cost, len(ts) * passes):
+            results = [eng.step(t, lm) for t, lm in zip(ts, lms)]
         first = first or results
-    return first, 1000 * el / steps
+    return first, cost
 
 
-def overlay_cost(spec, dec: Decoded, results: list) -> tuple[list[np.ndarray], float]:
+def overlay_cost(spec, dec: Decoded, results: list) -> tuple[list[np.ndarray], Cost]:
     from coach.overlay import draw_overlay
 
     imgs = [f.copy() for f in dec.bgr]
-    t0 = time.perf_counter()
-    for img, res in zip(imgs, results):
-        draw_overlay(img, spec, res)
-    return imgs, 1000 * (time.perf_counter() - t0) / len(imgs)
+    cost = Cost()
+    with timed(cost, len(imgs)):
+        for img, res in zip(imgs, results):
+            draw_overlay(img, spec, res)
+    return imgs, cost
 
 
-def encode_cost(imgs: list[np.ndarray], fps: float, out: Path) -> float:
+def encode_cost(imgs: list[np.ndarray], fps: float, out: Path) -> Cost:
     h, w = imgs[0].shape[:2]
-    t0 = time.perf_counter()
-    writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
-    for img in imgs:
-        writer.write(img)
-    writer.release()
-    return 1000 * (time.perf_counter() - t0) / len(imgs)
+    cost = Cost()
+    with timed(cost, len(imgs)):
+        writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+        for img in imgs:
+            writer.write(img)
+        writer.release()
+    return cost
 
 
 def review_fps(clip: Path, spec, choice: BackendChoice, out: Path, pipelined: bool) -> float:
-    """Frames per second of a whole `review_video` (model loading included, as a user sees it)."""
+    """Frames per second of a whole `review_video` (reports and annotated video written);
+    the model is loaded beforehand, as for the bare inference it is compared with."""
     from coach.review import review_video
 
-    t0 = time.perf_counter()
-    res = review_video(clip, spec, out, backend_choice=choice, progress=False, pipelined=pipelined)
-    return res.record.frames / (time.perf_counter() - t0)
+    backend = choice.create()
+    try:
+        t0 = time.perf_counter()
+        res = review_video(clip, spec, out, backend=backend, progress=False, pipelined=pipelined)
+        return res.record.frames / (time.perf_counter() - t0)
+    finally:
+        backend.close()
 
 
 def batch_fps(clip: Path, pose: str, choice: BackendChoice, jobs: int, work: Path,
@@ -241,10 +266,10 @@ def misses(figures: dict[str, float | None]) -> list[str]:
     return out
 
 
-def format_table(stages: dict[str, float], figures: dict[str, float | None], notes: dict[str, str]) -> str:
-    lines = ["stage                                ms/frame"]
-    for name, ms in stages.items():
-        lines.append(f"  {name:<35}{ms:8.2f}")
+def format_table(stages: dict[str, Cost], figures: dict[str, float | None], notes: dict[str, str]) -> str:
+    lines = [f"{'stage, run alone':<37}{'ms/frame':>9}  {'CPU ms/frame':>12}"]
+    for name, c in stages.items():
+        lines.append(f"  {name:<35}{c.wall_ms:9.2f}  {c.cpu_ms:12.2f}")
     lines.append("")
     lines.append(f"{'figure':<37}{'value':>9}  {'target':<9}result")
     bad = set(misses(figures))
@@ -274,10 +299,10 @@ def run(args: argparse.Namespace) -> int:
         spec = load_pose(pose)
         dec = decode(video, n)
         clip = truncate(video, dec, work / f"clip{video.suffix or '.mp4'}")
-        lms, infer_ms = bare_inference(dec, choice)
-        results, check_ms = check_cost(spec, dec.t, lms)
-        imgs, overlay_ms = overlay_cost(spec, dec, results)
-        encode_ms = encode_cost(imgs, dec.fps, work / "encode.mp4")
+        lms, infer = bare_inference(dec, choice)
+        results, checks = check_cost(spec, dec.t, lms)
+        imgs, overlay = overlay_cost(spec, dec, results)
+        encode = encode_cost(imgs, dec.fps, work / "encode.mp4")
         pipe_fps = review_fps(clip, spec, choice, work / "pipelined", pipelined=True)
         seq_fps = review_fps(clip, spec, choice, work / "sequential", pipelined=False)
         live = live_stats(clip, spec, choice, dec.fps)
@@ -286,14 +311,14 @@ def run(args: argparse.Namespace) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    bare_fps = 1000.0 / infer_ms
+    bare_fps = 1000.0 / infer.wall_ms
     person = sum(lm is not None for lm in lms)
     h, w = dec.bgr[0].shape[:2]
     print(f"coach bench speed: {video} ({w}x{h}, {len(dec.bgr)} frames at {dec.fps:g} fps, pose {pose}), "
           f"{os.cpu_count()} CPU cores (load average {os.getloadavg()[0]:.1f}), person found in "
           f"{person}/{len(lms)} frames")
-    stages = {"decode": dec.ms, "inference": infer_ms, "checks (engine.step)": check_ms,
-              "overlay": overlay_ms, "encode": encode_ms}
+    stages = {"decode": dec.cost, "inference": infer, "checks (engine.step)": checks,
+              "overlay": overlay, "encode": encode}
     figures: dict[str, float | None] = {
         "bare inference fps": bare_fps,
         "review pipeline fps": pipe_fps,
@@ -304,14 +329,16 @@ def run(args: argparse.Namespace) -> int:
         "batch fps, 1 job": b1,
         "batch fps, 2 jobs": b2,
         "batch 2 jobs / 1 job": b2 / b1,
-        "checks ms per frame": check_ms,
+        "checks ms per frame": checks.wall_ms,
     }
-    cpu_ms = sum(stages.values())
-    r1 = min(1000.0 / infer_ms, 2000.0 / cpu_ms)      # one job: slowest stage, or 2 cores
-    r2 = min(2000.0 / infer_ms, 2000.0 / cpu_ms)      # two jobs: 2 cores shared by both
+    # what 2 idle cores allow, from the stages' CPU costs (steady state, start-up excluded)
+    cpu_ms = sum(c.cpu_ms for c in stages.values())
+    infer_cpu = infer.cpu_ms
+    r1 = min(1000.0 / infer_cpu, 2000.0 / cpu_ms)      # one job: its slowest stage, or 2 cores
+    r2 = min(2000.0 / infer_cpu, 2000.0 / cpu_ms)      # two jobs: 2 cores shared by both
     notes = {"batch fps, 1 job": f"{args.batch_videos} videos, {frames1} frames, process start-up included",
              "batch 2 jobs / 1 job": f"2 cores allow about {r2 / r1:.2f} at {cpu_ms:.0f} CPU ms/frame",
-             "pipeline / bare inference": f"2 cores allow about {min(1.0, 2 * infer_ms / cpu_ms):.2f}"}
+             "pipeline / bare inference": f"2 cores allow about {min(1.0, 2 * infer_cpu / cpu_ms):.2f}"}
     if live is None:
         notes["live fps"] = notes["live glass-to-feedback latency ms"] = "pending: coach/live.py run_live not written yet"
     else:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from coach.bench_speed import TARGETS, format_table, misses, write_test_clip
+from coach.bench_speed import TARGETS, Cost, format_table, misses, write_test_clip
 from coach.cli import main
 from coach.pose_backend import BackendChoice, BackendError
 
@@ -32,8 +32,12 @@ def test_bench_speed_prints_every_figure(tmp_path, capsys):
     rc = main(["bench", "speed", str(clip), "--frames", "6", "--batch-videos", "2",
                "--pose", "kneeling_hip_flexor"])
     out = capsys.readouterr().out
-    for label in STAGES + FIGURES:
+    for label in FIGURES:
         _value(out, label)
+    for label in STAGES:            # wall and CPU milliseconds per frame
+        m = re.search(rf"^  {re.escape(label)}\s+(\S+)\s+(\S+)$", out, re.M)
+        assert m, f"stage {label!r} not printed:\n{out}"
+        float(m.group(1)), float(m.group(2))
     for name in TARGETS:
         assert re.search(rf"^  {re.escape(name)}\s+\S+\s+(>=|<) [\d.]+\s+(ok|MISS)", out, re.M), name
     assert rc in (0, 1)
@@ -48,5 +52,5 @@ def test_targets_are_judged_in_the_right_direction():
            "batch 2 jobs / 1 job": 1.1, "checks ms per frame": 1.0}
     assert sorted(misses(bad)) == sorted(TARGETS)
     assert misses({"live fps": None}) == []
-    table = format_table({"decode": 1.0}, {"live fps": None, "checks ms per frame": 2.0}, {})
+    table = format_table({"decode": Cost(1.0, 0.5)}, {"live fps": None, "checks ms per frame": 2.0}, {})
     assert "pending" in table and "MISS" in table
