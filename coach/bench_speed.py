@@ -299,12 +299,18 @@ def run(args: argparse.Namespace) -> int:
         spec = load_pose(pose)
         dec = decode(video, n)
         clip = truncate(video, dec, work / f"clip{video.suffix or '.mp4'}")
-        lms, infer = bare_inference(dec, choice)
+        # bare inference and the two reviews alternate, best of `repeat`: a busy machine's
+        # slow moments then hit each of them alike, and mostly drop out
+        infer, pipe_fps, seq_fps = Cost(1e9, 1e9), 0.0, 0.0
+        for k in range(max(1, args.repeat)):
+            lms_k, cost = bare_inference(dec, choice)
+            if cost.wall_ms < infer.wall_ms:
+                lms, infer = lms_k, cost
+            pipe_fps = max(pipe_fps, review_fps(clip, spec, choice, work / f"pipelined{k}", pipelined=True))
+            seq_fps = max(seq_fps, review_fps(clip, spec, choice, work / f"sequential{k}", pipelined=False))
         results, checks = check_cost(spec, dec.t, lms)
         imgs, overlay = overlay_cost(spec, dec, results)
         encode = encode_cost(imgs, dec.fps, work / "encode.mp4")
-        pipe_fps = review_fps(clip, spec, choice, work / "pipelined", pipelined=True)
-        seq_fps = review_fps(clip, spec, choice, work / "sequential", pipelined=False)
         live = live_stats(clip, spec, choice, dec.fps)
         b1, frames1 = batch_fps(clip, pose, choice, 1, work, args.batch_videos)
         b2, _ = batch_fps(clip, pose, choice, 2, work, args.batch_videos)
@@ -364,6 +370,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("video", nargs="?", help=f"video to measure on (default: a clip in {SAMPLE_DIR}/, or a "
                                             "generated one)")
     p.add_argument("--frames", type=int, default=200, metavar="N", help="frames to use (default 200)")
+    p.add_argument("--repeat", type=int, default=2, metavar="N",
+                   help="runs of bare inference and of each review, alternating; the best counts (default 2)")
     p.add_argument("--batch-videos", type=int, default=BATCH_VIDEOS, metavar="N",
                    help=f"copies of the clip in each batch run (default {BATCH_VIDEOS})")
     p.add_argument("--pose", metavar="NAME", help="stretch to check (default: the clip's truth file, "

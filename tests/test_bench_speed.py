@@ -29,7 +29,7 @@ def test_bench_speed_prints_every_figure(tmp_path, capsys):
     except BackendError as e:
         pytest.skip(f"no MediaPipe model here: {e}")
     clip = write_test_clip(tmp_path / "tiny.mp4", n_frames=8)
-    rc = main(["bench", "speed", str(clip), "--frames", "6", "--batch-videos", "2",
+    rc = main(["bench", "speed", str(clip), "--frames", "6", "--batch-videos", "2", "--repeat", "1",
                "--pose", "kneeling_hip_flexor"])
     out = capsys.readouterr().out
     for label in FIGURES:
