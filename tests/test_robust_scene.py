@@ -87,7 +87,7 @@ def test_walking_in_late_and_leaving_early_hold(hip_flexor):
     assert robust_counts(eng) == (0, 1)
     hold = eng.hold.records[0]
     assert hold.start >= 5.0 and hold.end <= 45.0 + 0.2
-    assert hold.in_tolerance_s == pytest.approx(40.0, abs=0.3)
+    assert 38.0 <= hold.in_tolerance_s <= 40.0 + 0.2
 
 
 def test_leaving_mid_hold_ends_it_without_completing(hip_flexor):
