@@ -287,6 +287,12 @@ class Engine:
                 hint = spec.view.cue[:1].lower() + spec.view.cue[1:]
                 cands.append((cue_prio.VIEW, f"{parts[0].replace('_', ' ')} hidden: {hint}"))
                 break
+        else:   # set up, but the rep or baseline measure cannot be read: say what is hidden
+            for name in (([spec.reps.measure] if spec.reps else []) + list(self._baseline_samples)) if set_up else []:
+                if raw.get(name) is None and hidden.get(name):
+                    hint = spec.view.cue[:1].lower() + spec.view.cue[1:]
+                    cands.append((cue_prio.VIEW, f"{hidden[name][0].replace('_', ' ')} hidden: {hint}"))
+                    break
         if person and not set_up:
             bad = [c for c in setup_checks if statuses[c.id].passed is False]
             text = (bad[0].cue_low if statuses[bad[0].id].low else bad[0].cue_high) if bad else ""
