@@ -7,6 +7,8 @@ comes back past `*_exit`, so jitter around one threshold never counts.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
 
 from coach import events as ev
@@ -49,7 +51,7 @@ class RepCounter:
     def step(self, t: float, value: float | None) -> list[Event]:
         """Feed one value (None = not seen); returns rep and phase events."""
         r = self.rule
-        if value is None or value != value:  # None or NaN
+        if value is None or not math.isfinite(value):  # None, NaN or inf: not seen
             if self._last_seen is not None and t - self._last_seen > r.grace_s:
                 self.reset_cycle()
                 self.phase = "neutral"
