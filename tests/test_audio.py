@@ -161,8 +161,8 @@ def test_real_offline_tts_speaks_through_espeak_ng():
         assert a.tts_ready.wait(10.0)
         assert a.tts_ok, printed
         a.say("Keep your back flat")
-        assert a.wait_idle(10.0)
-        assert statuses(a, "speech")[-1] == ("Keep your back flat", au.SPOKEN)
+        assert a.wait_idle(10.0), (a.log, printed)
+        assert statuses(a, "speech")[-1] == ("Keep your back flat", au.SPOKEN), (a.log, printed)
     assert printed == []
 
 
