@@ -13,6 +13,7 @@ import json
 import multiprocessing as mp
 import os
 import queue as queue_mod
+import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -222,7 +223,7 @@ def run_batch(items: list[BatchItem], out_root: Path, jobs: int = 1,
             for k, it in enumerate(items):
                 if not it.pose:                 # nothing to run: say why at once
                     results[k] = review_one(it, out_root, choice, write_video)
-                    bar.write(f"coach: error: {it.video.name}: {results[k].error}")
+                    bar.write(f"coach: error: {it.video.name}: {results[k].error}", file=sys.stderr)
             for f in as_completed(futs):
                 k = futs[f]
                 try:
@@ -234,7 +235,7 @@ def run_batch(items: list[BatchItem], out_root: Path, jobs: int = 1,
                     results[k] = BatchResult(items[k].video, items[k].pose, error=f"{type(e).__name__}: {e}")
                 r = results[k]
                 if not r.ok:
-                    bar.write(f"coach: error: {r.video.name}: {r.error}")
+                    bar.write(f"coach: error: {r.video.name}: {r.error}", file=sys.stderr)
     finally:
         elapsed = time.perf_counter() - t0
         stop.set()

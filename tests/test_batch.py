@@ -77,4 +77,5 @@ def test_cli_review_folder_jobs_2(folder, tmp_path, capsys):
     assert (tmp_path / "a" / "a.report.json").exists() and (tmp_path / "b" / "b.report.json").exists()
     assert (tmp_path / "a" / "a.annotated.mp4").exists()
     assert "broken.mp4" in out.out and "ERROR" in out.out
+    assert "coach: error: broken.mp4: cannot open" in out.err      # said when it happened, and why
     assert "2 of 3 videos reviewed" in out.out
