@@ -26,6 +26,7 @@ class StretchRecord:
     baseline: dict[str, float] = field(default_factory=dict)
     model: str = ""
     profile: str = ""
+    counts_reps: bool = False      # the stretch has a rep rule (else holds only)
 
     @property
     def rep_count(self) -> int:
@@ -71,6 +72,7 @@ def build_record(engine: Engine, *, source: str, duration_s: float, frames: int,
         frames=frames, frames_with_person=frames_with_person, reps=reps, holds=holds, faults=faults,
         events=[{**e.to_dict(), "t": _r(e.t)} for e in engine.events],
         baseline={k: _r(v, 2) for k, v in engine.baseline.items()}, model=model, profile=profile,
+        counts_reps=engine.spec.reps is not None,
     )
 
 

@@ -17,11 +17,15 @@ def run(args: argparse.Namespace) -> int:
     from coach.window import WindowError
     from coach.tuning_panel import TuningPanel
 
+    from coach.history_db import HistorySink, default_db_path
+
     spec = load_spec(args.pose, args.profile)
     camera = args.camera
     audio = Audio(tts=not args.no_tts, muted=args.mute)
+    history = None if args.no_history else HistorySink(default_db_path(args.db), kind="live")
     try:
         res = run_live(camera, spec, backend_choice=backend_choice(args), audio=audio,
+                       sinks=(history,) if history else (),
                        panel=TuningPanel(spec, args.profile), max_seconds=args.max_seconds, out_dir=Path(args.out), mirror=args.mirror,
                        profile=args.profile or "", guide_s=0.0 if args.no_guide else 8.0)
     except WindowError as e:
@@ -29,6 +33,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     finally:
         audio.close()
+    if history:
+        history.close("finished" if res.complete else "stopped")
+        print(f"history: session {history.session_id} in {default_db_path(args.db)} (see `coach history`)")
     print(f"session ended: {res.end_reason}")
     if res.record is None:
         print("nothing was recorded: no frame was analysed")
@@ -57,6 +64,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-guide", action="store_true", help="skip the set-up guide at the start")
     p.add_argument("--max-seconds", type=float, metavar="S", help="end the session after S seconds")
     p.add_argument("--profile", metavar="FILE", help="a patient's threshold profile (see `coach calibrate`)")
+    p.add_argument("--db", metavar="FILE", help="history database (default: $COACH_DB or ~/.local/share/coach/history.sqlite)")
+    p.add_argument("--no-history", action="store_true", help="do not record this session in the history database")
     p.add_argument("--out", metavar="DIR", default="coach_out/live",
                    help="folder for the trace and report (default: coach_out/live)")
     add_backend_args(p)
