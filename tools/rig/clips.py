@@ -45,6 +45,10 @@ def kneel_back(front: str):
 
 CHILD = dict(TALL_KNEEL, thL=62, thR=62, tau=118, spine=8, neck=12, uaL=92, uaR=92, faL=92, faR=92,
              hdL=92, hdR=92, spreadL=8, spreadR=8, abL=8, abR=8)
+# kneeling, sitting back on the heels, upright (start of the front-view clips: a tall
+# kneel puts the head above the raised front camera's frame)
+SEIZA = dict(TALL_KNEEL, thL=62, thR=62, tau=0, uaL=30, uaR=30, faL=70, faR=70, hdL=70, hdR=70,
+             spreadL=10, spreadR=10, abL=8, abR=8)
 ARMS = ["uaL", "uaR", "faL", "faR", "hdL", "hdR"]
 CHILD_SOLVE = [(ARMS, "handL", "shinL")]
 
@@ -158,7 +162,7 @@ def clip_hip_flexor_one(name, f, offset, seed, knee=90.0, hold=32.0):
 
 
 def clip_childs_both(seed):
-    keys = [K(0, None, **TALL_KNEEL), K(1.5), K(3.0, None, **dict(CHILD, tau=70, uaL=60, uaR=60, faL=60, faR=60)),
+    keys = [K(0, None, **SEIZA), K(1.5), K(3.0, None, **dict(CHILD, tau=70, uaL=60, uaR=60, faL=60, faR=60)),
             K(5.0, CHILD_SOLVE, **CHILD)]
     holds = []
     t = 5.0
@@ -176,7 +180,7 @@ def clip_childs_both(seed):
 
 def clip_childs_hips(seed):
     lifted = dict(CHILD, thL=22, thR=22, tau=125, spine=6)
-    keys = [K(0, None, **TALL_KNEEL), K(1.0), K(3.0, CHILD_SOLVE, **lifted), K(5.0, CHILD_SOLVE, **reach("right")),
+    keys = [K(0, None, **SEIZA), K(1.0), K(3.0, CHILD_SOLVE, **lifted), K(5.0, CHILD_SOLVE, **reach("right")),
             K(12.0, CHILD_SOLVE, **reach("right"))]
     return dict(name="childs_pose_fault_hips_lifted", pose="childs_pose_side_reach", duration=12.0, keys=keys,
                 view="front", offset=0, seed=seed, sway=0.8, reps=0, rep_times=[], holds=[],
