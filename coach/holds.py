@@ -32,6 +32,8 @@ class HoldTimer:
     current: HoldRecord | None = None
     state: str = "idle"               # idle | entering | holding | paused
     _since: float = 0.0               # when the current state began
+    _enter_lapse: float | None = None # while settling: when the position was last lost
+    ENTER_LAPSE_S = 0.15              # settling survives a lapse shorter than this (a frame or two missed)
     _last_t: float | None = None
 
     def completed(self, side: str) -> int:
@@ -56,8 +58,13 @@ class HoldTimer:
             cur = None
         if self.state in ("idle", "entering"):
             if not in_position:
-                self.state = "idle"
+                # a dropped frame or two while settling does not restart the settling clock
+                if self.state == "entering" and self._enter_lapse is None:
+                    self._enter_lapse = t
+                if self.state == "idle" or t - self._enter_lapse >= self.ENTER_LAPSE_S:
+                    self.state, self._enter_lapse = "idle", None
                 return out
+            self._enter_lapse = None
             if self.state == "idle":
                 self.state, self._since = "entering", t
             if t - self._since >= r.min_enter_s:

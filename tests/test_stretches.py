@@ -155,18 +155,20 @@ def test_hip_flexor_leaning_torso_is_a_fault():
 
 # ------------------------------------------------------------------ 3. child's pose, side reach (front view)
 
-def child(reach=0.0, hips=60.0):
+def child(reach=0.0, hips=240.0):
     """Seen from the front: arms straight, pointed `reach` deg towards the person's left
-    (image right; negative = their right); mid-hip `hips` px above the mid-shoulder."""
+    (image right; negative = their right); mid-hip `hips` px above the mid-shoulder. From the
+    raised front camera, hips sitting on the heels show about two shoulder widths (240 px)
+    above the shoulders (measured on the rendered clips)."""
     d = -90.0 + reach
     return Front(upper=both(d), fore=both(d), hip=(0.0, hips))
 
 
 def test_childs_pose_reach_right_then_left_holds():
     held = 23.0
-    segs = [(child(), 3.0), (child(-35.0), held), (child(), 3.0), (child(35.0), held), (child(), 2.0)]
+    segs = [(child(), 3.0), (child(-50.0), held), (child(), 3.0), (child(50.0), held), (child(), 2.0)]
     spec, e, res = run("childs_pose_side_reach", segs)
-    assert res[0].view_ok and res[0].width_ratio == pytest.approx((120 + 100) / 2 / 60)
+    assert res[0].view_ok and res[0].width_ratio == pytest.approx((120 + 100) / 2 / 240)
     recs = e.hold.records
     assert [r.side for r in recs] == ["right", "left"]
     assert all(r.completed for r in recs)
@@ -184,18 +186,11 @@ def test_childs_pose_no_reach_is_no_hold():
 
 
 def test_childs_pose_hips_lifted_fault():
-    _, e, res = run("childs_pose_side_reach", [(child(), 2.0), (child(-35.0, hips=150.0), 8.0)])
-    assert res[-1].measures["hip_height"] == pytest.approx(150.0 / 120.0, abs=0.01)
+    _, e, res = run("childs_pose_side_reach", [(child(), 2.0), (child(-35.0, hips=60.0), 8.0)])
+    assert res[-1].measures["hip_height"] == pytest.approx(60.0 / 120.0, abs=0.01)
     assert fault_ids(e) == ["hips_lifted"]
     assert not kinds(e, ev.HOLD_START)
     assert "Sit your hips back towards your heels" in spoken(res)
-
-
-def test_childs_pose_bent_arm_fault():
-    bent = Front(upper=both(-125.0), fore={"left": -125.0, "right": -35.0})   # right elbow 90 deg
-    _, e, res = run("childs_pose_side_reach", [(child(), 2.0), (bent, 6.0)])
-    assert res[-1].measures["right_arm"] == pytest.approx(90.0, abs=0.5)
-    assert fault_ids(e) == ["right_arm_straight"]
 
 
 def test_childs_pose_side_view_is_the_wrong_view():
