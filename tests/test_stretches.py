@@ -242,9 +242,6 @@ def test_seated_forward_bend_bent_knees():
     assert not kinds(e, ev.HOLD_START)
 
 
-@pytest.mark.xfail(strict=True, reason="poses/seated_forward_bend.toml: hinge max 110 deg passes "
-                   "sitting upright (torso-to-thigh 90 deg), so no forward bend is needed to hold; "
-                   "reported, thresholds are not ours to change")
 def test_seated_upright_is_not_a_hinge():
     _, e, _ = run("seated_forward_bend", [(seated(90.0), 10.0)])
     assert not kinds(e, ev.HOLD_START)
