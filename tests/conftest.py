@@ -113,3 +113,26 @@ class RobustFakeBackend:
 
     def close(self) -> None:
         self.closed = True
+
+
+class FakeCamera:
+    """A camera that delivers `n` frames and is then unplugged (read fails forever)."""
+
+    def __init__(self, n: int, opened: bool = True) -> None:
+        self.n, self.opened, self.reads = n, opened, 0
+
+    def isOpened(self):
+        return self.opened
+
+    def get(self, prop):
+        import cv2
+        return {cv2.CAP_PROP_FRAME_WIDTH: 64, cv2.CAP_PROP_FRAME_HEIGHT: 48}.get(prop, 0.0)
+
+    def read(self):
+        self.reads += 1
+        if self.reads > self.n:
+            return False, None
+        return True, _np.zeros((48, 64, 3), _np.uint8)
+
+    def release(self):
+        self.opened = False

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import ROOT, RobustFakeBackend, robust_write_clip
+from conftest import ROOT, FakeCamera, RobustFakeBackend, robust_write_clip
 from coach import cli, pose_backend
 from coach.video_source import VideoError, VideoSource
 
@@ -211,28 +211,6 @@ def test_unreadable_video_file(tmp_path, capsys, fake_backend, monkeypatch, mp4)
 # ---------------------------------------------------------------- cameras
 
 
-class _FakeCamera:
-    """A camera that delivers `n` frames and is then unplugged (read fails forever)."""
-
-    def __init__(self, n: int, opened: bool = True) -> None:
-        self.n, self.opened, self.reads = n, opened, 0
-
-    def isOpened(self):
-        return self.opened
-
-    def get(self, prop):
-        return {cv2.CAP_PROP_FRAME_WIDTH: 64, cv2.CAP_PROP_FRAME_HEIGHT: 48}.get(prop, 0.0)
-
-    def read(self):
-        self.reads += 1
-        if self.reads > self.n:
-            return False, None
-        return True, np.zeros((48, 64, 3), np.uint8)
-
-    def release(self):
-        self.opened = False
-
-
 def test_camera_index_that_does_not_exist():
     with pytest.raises(VideoError, match="camera 7"):
         VideoSource(7)
@@ -241,13 +219,13 @@ def test_camera_index_that_does_not_exist():
 
 
 def test_camera_that_will_not_open(monkeypatch):
-    monkeypatch.setattr("coach.video_source.cv2.VideoCapture", lambda *a: _FakeCamera(0, opened=False))
+    monkeypatch.setattr("coach.video_source.cv2.VideoCapture", lambda *a: FakeCamera(0, opened=False))
     with pytest.raises(VideoError, match="not found or busy"):
         VideoSource(0)
 
 
 def test_camera_unplugged_mid_session_ends_the_stream(monkeypatch):
-    cam = _FakeCamera(5)
+    cam = FakeCamera(5)
     monkeypatch.setattr("coach.video_source.cv2.VideoCapture", lambda *a: cam)
     clock = iter(np.arange(0.0, 100.0, 0.1))
     src = VideoSource(0, clock=lambda: float(next(clock)))

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import RobustFakeBackend, robust_cat_cow_trace, robust_write_clip
+from conftest import FakeCamera, RobustFakeBackend, robust_cat_cow_trace, robust_write_clip
 from coach import cli, pose_backend
 from coach.pose_spec import load_pose
 from coach.review import review_video
@@ -135,33 +135,10 @@ def test_ctrl_c_in_the_live_loop_keeps_the_trace(tmp_path, clip, landmarks):
     assert json.loads((tmp_path / "out" / "clip.report.json").read_text())["frames"] == STOP_AT
 
 
-class _UnpluggedCamera:
-    """Camera 0 that delivers `n` frames, then read() fails: the cable was pulled."""
-
-    def __init__(self, n: int) -> None:
-        self.n, self.reads, self.opened = n, 0, True
-
-    def isOpened(self):
-        return self.opened
-
-    def get(self, prop):
-        import cv2
-        return {cv2.CAP_PROP_FRAME_WIDTH: 64, cv2.CAP_PROP_FRAME_HEIGHT: 48}.get(prop, 0.0)
-
-    def read(self):
-        self.reads += 1
-        if self.reads > self.n:
-            return False, None
-        return True, np.zeros((48, 64, 3), np.uint8)
-
-    def release(self):
-        self.opened = False
-
-
 def test_camera_unplugged_mid_live_session_ends_and_keeps_the_record(tmp_path, landmarks, monkeypatch):
     from coach.live import run_live
 
-    monkeypatch.setattr("coach.video_source.cv2.VideoCapture", lambda *a: _UnpluggedCamera(8))
+    monkeypatch.setattr("coach.video_source.cv2.VideoCapture", lambda *a: FakeCamera(8))
     res = run_live(0, load_pose("cat_cow"), backend=RobustFakeBackend(landmarks), show_window=False,
                    out_dir=tmp_path / "out", name="cam", stall_s=1.0, speed=None)
     assert not res.complete
