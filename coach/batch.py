@@ -168,7 +168,7 @@ def review_one(item: BatchItem, out_root: Path, choice: BackendChoice, write_vid
                            write_video=write_video, progress=False)
         rec = out.record
         res.frames, res.report, res.complete = rec.frames, out.report_json, out.complete
-        res.reps = rec.rep_count if spec.reps else None
+        res.reps = rec.rep_count if rec.counts_reps or rec.holds_are_reps else None
         res.holds = " ".join(f"{h['side']}:{h['in_tolerance_s']:.0f}s" for h in rec.holds)
         res.faults = len(rec.faults)
     except Exception as e:  # noqa: BLE001 - one bad video must not stop the batch

@@ -27,9 +27,12 @@ class StretchRecord:
     model: str = ""
     profile: str = ""
     counts_reps: bool = False      # the stretch has a rep rule (else holds only)
+    holds_are_reps: bool = False   # repeated holds (e.g. 10 x 5 s pelvic tilts): each completed hold is a rep
 
     @property
     def rep_count(self) -> int:
+        if self.holds_are_reps:
+            return sum(1 for h in self.holds if h["completed"])
         return len(self.reps)
 
     def to_dict(self) -> dict[str, Any]:
@@ -73,6 +76,7 @@ def build_record(engine: Engine, *, source: str, duration_s: float, frames: int,
         events=[{**e.to_dict(), "t": _r(e.t)} for e in engine.events],
         baseline={k: _r(v, 2) for k, v in engine.baseline.items()}, model=model, profile=profile,
         counts_reps=engine.spec.reps is not None,
+        holds_are_reps=engine.spec.reps is None and engine.spec.hold is not None and engine.spec.hold.count > 1,
     )
 
 

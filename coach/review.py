@@ -165,7 +165,7 @@ def review_video(video: Path, spec: PoseSpec, out_dir: Path, backend: PoseBacken
 def summary_lines(rec: StretchRecord) -> list[str]:
     """A short human summary of a record for the terminal."""
     lines = [f"{rec.title}: {rec.frames} frames, person seen in {rec.frames_with_person}"]
-    if rec.counts_reps:
+    if rec.counts_reps or rec.holds_are_reps:
         lines.append(f"  reps counted: {rec.rep_count}")
     for h in rec.holds:
         lines.append(f"  hold {h['side']:>5}: {h['start']:6.1f}-{h['end']:6.1f} s, in position "
