@@ -13,6 +13,7 @@ from coach.pose_backend import BackendChoice, BackendError
 
 STAGES = ["decode", "inference", "checks (engine.step)", "overlay", "encode"]
 FIGURES = ["bare inference fps", "review pipeline fps", "review sequential fps", "pipeline / bare inference",
+           "pipeline / bound, stand-in model",
            "live fps", "live glass-to-feedback latency ms", "batch fps, 1 job", "batch fps, 2 jobs",
            "batch 2 jobs / 1 job", "checks ms per frame"]
 
