@@ -2,6 +2,8 @@
 (/work/shared/reference/stretch-routine.md). Each pose is held exactly as constructed,
 so counts, sides and hold times are known in advance."""
 
+import math
+
 import pytest
 
 from coach import events as ev
@@ -166,9 +168,10 @@ def child(reach=0.0, hips=240.0):
 
 def test_childs_pose_reach_right_then_left_holds():
     held = 23.0
-    segs = [(child(), 3.0), (child(-50.0), held), (child(), 3.0), (child(50.0), held), (child(), 2.0)]
+    segs = [(child(), 3.0), (child(-70.0), held), (child(), 3.0), (child(70.0), held), (child(), 2.0)]
     spec, e, res = run("childs_pose_side_reach", segs)
     assert res[0].view_ok and res[0].width_ratio == pytest.approx((120 + 100) / 2 / 240)
+    assert res[-200].measures["reach"] == pytest.approx(170.0 * math.cos(math.radians(20.0)) / 240.0, abs=0.01)
     recs = e.hold.records
     assert [r.side for r in recs] == ["right", "left"]
     assert all(r.completed for r in recs)
@@ -186,8 +189,9 @@ def test_childs_pose_no_reach_is_no_hold():
 
 
 def test_childs_pose_hips_lifted_fault():
-    _, e, res = run("childs_pose_side_reach", [(child(), 2.0), (child(-35.0, hips=60.0), 8.0)])
-    assert res[-1].measures["hip_height"] == pytest.approx(60.0 / 120.0, abs=0.01)
+    _, e, res = run("childs_pose_side_reach", [(child(), 2.0), (child(-70.0, hips=100.0), 8.0)])
+    # hands 170 px * sin(20 deg) below the shoulders, over a 100 px torso
+    assert res[-1].measures["hands_below"] == pytest.approx(-170.0 * math.sin(math.radians(20.0)) / 100.0, abs=0.01)
     assert fault_ids(e) == ["hips_lifted"]
     assert not kinds(e, ev.HOLD_START)
     assert "Sit your hips back towards your heels" in spoken(res)
