@@ -131,11 +131,11 @@ def test_unknown_top_level_key(tmp_path):
 
 
 def test_toml_syntax_error(tmp_path):
-    path, text = _edited(tmp_path, "childs_pose_side_reach", "max = 0.9 ", "max = = 0.9 ")
+    path, text = _edited(tmp_path, "childs_pose_side_reach", "min = 0.45 ", "min = = 0.45 ")
     err = _error(path)
     assert "TOML syntax error" in err.problem
     assert err.path == str(path)
-    assert err.line == _line_of(text, "max = = 0.9")
+    assert err.line == _line_of(text, "min = = 0.45")
     assert f"{path}:{err.line}" in str(err)
 
 
