@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol
 
@@ -102,6 +102,7 @@ class LiveResult:
     report_csv: Path | None = None
     trace: Path | None = None
     video: Path | None = None
+    save_errors: list[str] = field(default_factory=list)   # outputs that could not be written
 
     # flat figures for `coach bench speed`
     @property
@@ -219,12 +220,15 @@ class EveryFrameFeed:
 
 
 # ------------------------------------------------------------------ the loop
-def _guarded(what: str, fn: Callable[..., Any], *args: Any) -> None:
-    """Call an edge (sink, audio, panel); log its exception, never stop coaching."""
+def _guarded(what: str, fn: Callable[..., Any], *args: Any) -> str | None:
+    """Call an edge (sink, audio, panel, a file write); log its exception, never stop
+    coaching. Returns what failed, or None."""
     try:
         fn(*args)
-    except Exception:  # noqa: BLE001
+    except Exception as e:  # noqa: BLE001
         log.exception("%s failed; coaching goes on", what)
+        return f"{what} failed: {e}"
+    return None
 
 
 def guide_lines(spec: PoseSpec) -> list[str]:
@@ -439,8 +443,9 @@ def run_live(source: str | int | Path, spec: PoseSpec, *, backend: PoseBackend |
         # complete: ended as planned (end of the video, the user quit, the time limit)
         complete = complete and (end_reason in (END_OF_VIDEO, QUIT_BY_USER) or end_reason.startswith("time limit"))
         record = None
+        save_errors: list[str | None] = []
         if frames and paths:      # the trace first: it needs nothing else to work
-            _guarded("saving trace", save_trace, rec_trace.trace(), paths["trace.npz"])
+            save_errors.append(_guarded("saving trace", save_trace, rec_trace.trace(), paths["trace.npz"]))
         if frames:
             engine.finish(last_t)
             record = build_record(engine, source=src.name, duration_s=last_t, frames=frames,
@@ -450,8 +455,8 @@ def run_live(source: str | int | Path, spec: PoseSpec, *, backend: PoseBackend |
                                                            "p95_latency_ms": round(stats.p95_ms, 1),
                                                            "fps": round(stats.fps, 1), "dropped": stats.dropped}})
             if paths:
-                _guarded("saving JSON report", write_json, record, paths["report.json"])
-                _guarded("saving CSV report", write_csv, record, paths["report.csv"])
+                save_errors.append(_guarded("saving JSON report", write_json, record, paths["report.json"]))
+                save_errors.append(_guarded("saving CSV report", write_csv, record, paths["report.csv"]))
             for s in sinks:
                 _guarded("sink on_finish", s.on_finish, record)
         result_out = LiveResult(
@@ -459,5 +464,6 @@ def run_live(source: str | int | Path, spec: PoseSpec, *, backend: PoseBackend |
             report_json=paths.get("report.json") if frames else None,
             report_csv=paths.get("report.csv") if frames else None,
             trace=paths.get("trace.npz") if frames else None,
-            video=paths.get("annotated.mp4") if (writer is not None) else None)
+            video=paths.get("annotated.mp4") if (writer is not None) else None,
+            save_errors=[e for e in save_errors if e])
     return result_out

@@ -145,3 +145,19 @@ def test_camera_unplugged_mid_live_session_ends_and_keeps_the_record(tmp_path, l
     assert "camera" in res.end_reason
     assert res.record is not None and 1 <= res.record.frames <= 8
     assert (tmp_path / "out" / "cam.trace.npz").exists() and (tmp_path / "out" / "cam.report.json").exists()
+
+
+def test_disk_full_while_saving_a_live_session_is_reported_and_keeps_the_trace(tmp_path, clip, landmarks, monkeypatch):
+    import errno
+
+    from coach.live import run_live
+
+    def full(*_a, **_k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("coach.live.write_json", full)
+    res = run_live(clip, load_pose("cat_cow"), backend=RobustFakeBackend(landmarks), show_window=False,
+                   every_frame=True, out_dir=tmp_path / "out", name="clip")
+    assert res.save_errors == ["saving JSON report failed: [Errno 28] No space left on device"]
+    assert len(load_trace(tmp_path / "out" / "clip.trace.npz")) == N_FRAMES
+    assert (tmp_path / "out" / "clip.report.csv").exists()

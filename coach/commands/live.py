@@ -42,9 +42,12 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print("\n".join(summary_lines(res.record)))
     print(f"live loop: {res.stats.summary()}")
-    print(f"report: {res.report_json} and {res.report_csv}")
-    print(f"trace:  {res.trace}")
-    return 0 if res.complete else 1
+    for err in res.save_errors:
+        print(f"coach: error: {err}", file=sys.stderr)
+    if not res.save_errors:
+        print(f"report: {res.report_json} and {res.report_csv}")
+        print(f"trace:  {res.trace}")
+    return 0 if res.complete and not res.save_errors else 1
 
 
 def register(sub: argparse._SubParsersAction) -> None:
