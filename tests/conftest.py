@@ -136,3 +136,21 @@ class FakeCamera:
 
     def release(self):
         self.opened = False
+
+
+def read_frames(path, start_s: float = 0.0, seconds: float | None = None) -> list:
+    """Decoded BGR frames of a video: all of them, or `seconds` from `start_s`."""
+    import cv2
+    cap = cv2.VideoCapture(str(path))
+    fps = cap.get(cv2.CAP_PROP_FPS) or 10.0
+    if start_s:
+        cap.set(cv2.CAP_PROP_POS_FRAMES, int(start_s * fps))
+    limit = None if seconds is None else int(seconds * fps)
+    out = []
+    while limit is None or len(out) < limit:
+        ok, f = cap.read()
+        if not ok:
+            break
+        out.append(f)
+    cap.release()
+    return out

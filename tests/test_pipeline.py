@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
+from conftest import read_frames
 from coach.bench_speed import write_test_clip
 from coach.pipeline import Prefetch, Sink
 from coach.pose_backend import BackendError
@@ -43,18 +44,6 @@ class FakeBackend:
         pass
 
 
-def _frames(path) -> list[np.ndarray]:
-    cap = cv2.VideoCapture(str(path))
-    out = []
-    while True:
-        ok, f = cap.read()
-        if not ok:
-            break
-        out.append(f)
-    cap.release()
-    return out
-
-
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory):
     return write_test_clip(tmp_path_factory.mktemp("clip") / "bend.mp4", n_frames=40)
@@ -77,7 +66,7 @@ def test_pipelined_review_equals_sequential(clip, tmp_path):
     a, b = np.load(seq.trace), np.load(pipe.trace)
     np.testing.assert_array_equal(a["t"], b["t"])
     np.testing.assert_array_equal(a["lm"], b["lm"])
-    fa, fb = _frames(seq.video), _frames(pipe.video)
+    fa, fb = read_frames(seq.video), read_frames(pipe.video)
     assert len(fa) == len(fb) == 40
     assert all(np.array_equal(x, y) for x, y in zip(fa, fb))
 
@@ -154,4 +143,4 @@ def test_review_error_mid_way_keeps_the_partial_report(clip, tmp_path):
         _review(clip, tmp_path, True, Dies())
     report = json.loads((tmp_path / "bend.report.json").read_text())
     assert report["frames"] == 12
-    assert len(_frames(tmp_path / "bend.annotated.mp4")) == 12
+    assert len(read_frames(tmp_path / "bend.annotated.mp4")) == 12

@@ -8,27 +8,13 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import SAMPLES
+from conftest import SAMPLES, read_frames
 from coach import events as ev
 from coach.engine import Engine
 from coach.pose_spec import load_pose
 
 CLIP = SAMPLES / "hip_flexor_both.mp4"
 START_S, SECONDS = 10.0, 4.0          # inside the left-leg hold of the clip
-
-
-def _cut() -> list[np.ndarray]:
-    cap = cv2.VideoCapture(str(CLIP))
-    fps = cap.get(cv2.CAP_PROP_FPS) or 10.0
-    cap.set(cv2.CAP_PROP_POS_FRAMES, int(START_S * fps))
-    out = []
-    while len(out) < int(SECONDS * fps):
-        ok, f = cap.read()
-        if not ok:
-            break
-        out.append(f)
-    cap.release()
-    return out
 
 
 VARIANTS = {
@@ -48,7 +34,7 @@ def runs():
         pytest.skip(f"{CLIP} not rendered yet (tools/render_synthetic.py)")
     from coach.pose_backend import LegacyPoseBackend
 
-    frames = _cut()
+    frames = read_frames(CLIP, START_S, SECONDS)
     assert len(frames) >= 20
     spec = load_pose("kneeling_hip_flexor")
     out = {}
