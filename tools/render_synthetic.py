@@ -9,6 +9,11 @@ detection rate and angle errors against the truth are printed and saved to tools
     python tools/render_synthetic.py --list
     python tools/render_synthetic.py --clip hip_flexor_both --out sample_videos/
     python tools/render_synthetic.py --all --out sample_videos/
+    python tools/render_synthetic.py --variant 1 --clip cat_cow_clean --out sample_videos/holdout/   # held-out
+
+--variant N (N >= 1) renders `<clip>_vN`: the same script and camera view with another body
+shape, shirt/leggings, lighting, camera height/distance, tempo and sway (all derived from the
+clip's seed and N); --variant 0 (default) is the committed set, unchanged.
 
 Needs the `rig` extra (pip install -e '.[rig]') and PYOPENGL_PLATFORM=egl (set here by default).
 """
@@ -44,7 +49,13 @@ def smooth(u):
     return 0.5 - 0.5 * math.cos(math.pi * min(max(u, 0.0), 1.0))
 
 
-def appearance(seed):
+def appearance(seed, variant=0):
+    """Body shape, style and camera for a clip; variant >= 1 redraws some of them (`vary`)."""
+    base = _appearance(seed)
+    return vary(seed, variant, *base) if variant else base
+
+
+def _appearance(seed):
     rng = np.random.default_rng(seed)
     pick = lambda L: L[int(rng.integers(len(L)))]
     phen = dict(gender=float(rng.uniform(0, 1)), age=float(rng.uniform(0.5, 0.8)),
@@ -52,6 +63,24 @@ def appearance(seed):
                 height=float(rng.uniform(0.35, 0.7)), proportions=float(rng.uniform(0.35, 0.65)))
     style = dict(floor=pick(FLOORS), mat=pick(MATS), wall=pick(WALLS), shirt=pick(SHIRTS), legging=pick(LEGGINGS),
                  skin=pick(SKINS), ambient=float(rng.uniform(0.3, 0.45)), key=float(rng.uniform(3.0, 4.5)),
+                 fill=float(rng.uniform(1.2, 2.0)), key_az=float(rng.uniform(-40, 40)))
+    cam = dict(height=float(rng.uniform(0.45, 0.8)), dist=float(rng.uniform(2.6, 3.3)),
+               front_height=float(rng.uniform(1.0, 1.3)), front_dist=float(rng.uniform(2.0, 2.3)),
+               sway_phase=rng.uniform(0, 2 * np.pi, 4))
+    return phen, style, cam
+
+
+def vary(seed, variant, phen, style, cam):
+    """Held-out variant: a new body shape, shirt and leggings (never the variant-0 colours),
+    light intensities and key direction, camera height and distance (the same ranges as the
+    committed clips for the clip's view) and sway phases.  Floor, mat, wall and skin stay."""
+    rng = np.random.default_rng([int(seed), int(variant), 0])
+    other = lambda L, cur: [c for c in L if c != cur][int(rng.integers(len(L) - 1))]
+    phen = dict(gender=float(rng.uniform(0, 1)), age=float(rng.uniform(0.5, 0.8)),
+                muscle=float(rng.uniform(0.3, 0.7)), weight=float(rng.uniform(0.3, 0.7)),
+                height=float(rng.uniform(0.35, 0.7)), proportions=float(rng.uniform(0.35, 0.65)))
+    style = dict(style, shirt=other(SHIRTS, style["shirt"]), legging=other(LEGGINGS, style["legging"]),
+                 ambient=float(rng.uniform(0.3, 0.45)), key=float(rng.uniform(3.0, 4.5)),
                  fill=float(rng.uniform(1.2, 2.0)), key_az=float(rng.uniform(-40, 40)))
     cam = dict(height=float(rng.uniform(0.45, 0.8)), dist=float(rng.uniform(2.6, 3.3)),
                front_height=float(rng.uniform(1.0, 1.3)), front_dist=float(rng.uniform(2.0, 2.3)),
@@ -113,7 +142,8 @@ def render_clip(model, spec, out_dir: Path, crf=26, quiet=False):
     from rig.scene import H, W, Stage, body_colors, project
 
     t_start = time.time()
-    phen, style, cam = appearance(spec["seed"])
+    variant = spec.get("variant", 0)
+    phen, style, cam = appearance(spec["seed"], variant)
     body = Body(model, phen)
     baked = bake_keys(body, spec)
     n = int(round(spec["duration"] * FPS))
@@ -163,6 +193,8 @@ def render_clip(model, spec, out_dir: Path, crf=26, quiet=False):
         "reps": spec["reps"], "rep_times": spec["rep_times"], "holds": spec["holds"], "faults": spec["faults"],
         "landmarks": {"names": LM_NAMES, "xy": xy},
     }
+    if variant:
+        truth = dict(list(truth.items())[:-1], variant=variant, landmarks=truth["landmarks"])
     (out_dir / f"{spec['name']}.truth.json").write_text(json.dumps(truth, separators=(",", ":")))
     info = dict(seconds=round(time.time() - t_start, 1), size_kb=round(mp4.stat().st_size / 1024),
                 duration_s=spec["duration"], phenotype={k: round(v, 2) for k, v in phen.items()},
@@ -240,11 +272,16 @@ def main(argv=None):
     ap.add_argument("--crf", type=int, default=26, help="x264 quality (default 26)")
     ap.add_argument("--no-check", action="store_true", help="skip the MediaPipe detection/accuracy check")
     ap.add_argument("--check-only", action="store_true", help="only run the MediaPipe check on existing clips")
+    ap.add_argument("--variant", type=int, default=0, metavar="N",
+                    help="0 (default): the committed clips; N >= 1: held-out variant <clip>_vN (other body, "
+                         "colours, lights, camera height/distance, tempo, sway; same view, sides and faults)")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)
 
     from rig.clips import all_clips
-    clips = all_clips()
+    if args.variant < 0:
+        ap.error("--variant must be >= 0")
+    clips = all_clips(args.variant)
     if args.list:
         for k, c in clips.items():
             print(f"{k:34s} pose={c['pose']:24s} {c['duration']:5.1f}s view={c['view']} offset={c['offset']}")
@@ -252,6 +289,8 @@ def main(argv=None):
     names = list(clips) if args.all else args.clip
     if not names:
         ap.error("give --clip NAME or --all (see --list)")
+    suffix = f"_v{args.variant}" if args.variant else ""
+    names = [nm + suffix if nm not in clips and nm + suffix in clips else nm for nm in names]
     for nm in names:
         if nm not in clips:
             ap.error(f"unknown clip {nm!r}; see --list")

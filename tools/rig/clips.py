@@ -3,8 +3,14 @@
 Controls are documented in rig/body.py.  A keyframe only lists what changes; everything
 else carries over from the previous keyframe.  Keys with `solve` are contact-solved once
 before rendering (the solved values are baked into the key), so interpolation stays smooth.
+
+`all_clips(variant)`: variant 0 is the committed set; variant N >= 1 renames every clip
+`<name>_vN` and changes its tempo deterministically (`Tempo`): hold durations +-2 s, rep
+cycle times +-0.5 s.  The camera view, side order and deliberate fault stay as they are.
 """
 from __future__ import annotations
+
+import numpy as np
 
 # ---------------------------------------------------------------- base poses
 TALL_KNEEL = dict(tau=0, spine=0, neck=0, pelvis=0, thL=0, thR=0, shL=-90, shR=-90, pfL=90, pfR=90,
@@ -89,6 +95,31 @@ HOOK_SOLVE = [(["shL", "pfL"], "footL", "torso"), (["shR", "pfR"], "footR", "tor
 TILT = 13.0
 
 
+# ---------------------------------------------------------------- variants
+class Tempo:
+    """Tempo changes for one clip: `hold()`/`cycle()` return a change in seconds to add to a
+    hold duration / a rep cycle time.  Variant 0 always returns 0.0, so its keys, durations
+    and truth times are exactly those of the committed clips."""
+
+    def __init__(self, seed: int, variant: int):
+        self.variant = int(variant)
+        self.rng = np.random.default_rng([int(seed), self.variant, 1]) if self.variant else None
+
+    def hold(self, min_change: float = -2.0) -> float:
+        if not self.variant:
+            return 0.0
+        return max(round(float(self.rng.uniform(-2.0, 2.0)), 1), min_change)
+
+    def cycle(self) -> float:
+        if not self.variant:
+            return 0.0
+        return round(float(self.rng.uniform(-0.5, 0.5)), 2)
+
+
+def vname(name: str, variant: int) -> str:
+    return f"{name}_v{variant}" if variant else name
+
+
 # ---------------------------------------------------------------- clip builders
 def K(t, solve=None, *dicts, **kw):
     c = {}
@@ -98,8 +129,9 @@ def K(t, solve=None, *dicts, **kw):
     return (float(t), c, solve)
 
 
-def clip_cat_cow(name, cycles, offset, seed):
-    tempos = [4.0, 3.5, 5.0, 3.0, 4.5, 3.2, 4.8, 3.6, 4.2, 3.8][:cycles]
+def clip_cat_cow(name, cycles, offset, seed, variant=0):
+    tp = Tempo(seed, variant)
+    tempos = [T + tp.cycle() for T in [4.0, 3.5, 5.0, 3.0, 4.5, 3.2, 4.8, 3.6, 4.2, 3.8][:cycles]]
     keys = [K(0, TABLE_SOLVE, TABLE, NEUTRAL), K(3.0, TABLE_SOLVE, **NEUTRAL)]
     t = 3.0
     reps = []
@@ -110,8 +142,8 @@ def clip_cat_cow(name, cycles, offset, seed):
         t += T
         reps.append([round(t0, 2), round(t, 2)])
     dur = t + 1.5
-    return dict(name=name, pose="cat_cow", duration=dur, keys=keys, view="side", offset=offset, seed=seed,
-                sway=0.4, reps=len(reps), rep_times=reps, holds=[], faults=[], clean=True)
+    return dict(name=vname(name, variant), pose="cat_cow", duration=dur, keys=keys, view="side", offset=offset,
+                seed=seed, variant=variant, sway=0.4, reps=len(reps), rep_times=reps, holds=[], faults=[], clean=True)
 
 
 def hold_entry(side, start, end, lapse=0.0):
@@ -119,7 +151,8 @@ def hold_entry(side, start, end, lapse=0.0):
             "in_position_s": round(end - start - lapse, 2)}
 
 
-def clip_hip_flexor_both(seed):
+def clip_hip_flexor_both(seed, variant=0):
+    tp = Tempo(seed, variant)
     keys = [K(0, None, **TALL_KNEEL), K(2.0)]
     holds = []
     t = 2.0
@@ -128,22 +161,25 @@ def clip_hip_flexor_both(seed):
         keys += [K(t + 1.2, None, **lunge_step(f), tau=3),
                  K(t + 2.5, lunge_solve(f), **lunge(f))]
         hs = t + 2.5
-        he = hs + 32.0
-        keys.append(K(hs + 15.3, lunge_solve(f), **lunge(f)))
+        dh = tp.hold()
+        he = hs + 32.0 + dh
+        mid = hs + 0.5 * dh    # the lapse stays in the middle of the hold
+        keys.append(K(mid + 15.3, lunge_solve(f), **lunge(f)))
         # brief lapse: the torso leans forward for about a second
-        keys += [K(hs + 15.7, lunge_solve(f), **lunge(f, lean=28)),
-                 K(hs + 16.5, lunge_solve(f), **lunge(f, lean=28)),
-                 K(hs + 16.9, lunge_solve(f), **lunge(f))]
+        keys += [K(mid + 15.7, lunge_solve(f), **lunge(f, lean=28)),
+                 K(mid + 16.5, lunge_solve(f), **lunge(f, lean=28)),
+                 K(mid + 16.9, lunge_solve(f), **lunge(f))]
         keys.append(K(he, lunge_solve(f), **lunge(f)))
         keys += [K(he + 1.2, None, **lunge_step(f), tau=3), K(he + 2.5, None, **kneel_back(f))]
         holds.append(hold_entry(side, hs, he, lapse=1.2))
         t = he + 2.5 + 1.0
         keys.append(K(t))
-    return dict(name="hip_flexor_both", pose="kneeling_hip_flexor", duration=t, keys=keys, view="side",
-                offset=0, seed=seed, sway=1.0, reps=0, rep_times=[], holds=holds, faults=[], clean=True)
+    return dict(name=vname("hip_flexor_both", variant), pose="kneeling_hip_flexor", duration=t, keys=keys,
+                view="side", offset=0, seed=seed, variant=variant, sway=1.0, reps=0, rep_times=[], holds=holds, faults=[], clean=True)
 
 
-def clip_hip_flexor_one(name, f, offset, seed, knee=90.0, hold=32.0):
+def clip_hip_flexor_one(name, f, offset, seed, knee=90.0, hold=32.0, variant=0):
+    hold = hold + Tempo(seed, variant).hold()
     side = "left" if f == "L" else "right"
     keys = [K(0, None, **TALL_KNEEL), K(2.0), K(3.2, None, **lunge_step(f), tau=3),
             K(4.5, lunge_solve(f), **lunge(f, knee=knee))]
@@ -157,104 +193,118 @@ def clip_hip_flexor_one(name, f, offset, seed, knee=90.0, hold=32.0):
     else:
         dur = he
         holds, faults = [], [{"id": "front_knee_angle", "start": 4.0, "end": round(he, 2)}]
-    return dict(name=name, pose="kneeling_hip_flexor", duration=dur, keys=keys, view="side", offset=offset,
-                seed=seed, sway=1.0, reps=0, rep_times=[], holds=holds, faults=faults, clean=clean)
+    return dict(name=vname(name, variant), pose="kneeling_hip_flexor", duration=dur, keys=keys, view="side",
+                offset=offset, seed=seed, variant=variant, sway=1.0, reps=0, rep_times=[], holds=holds, faults=faults, clean=clean)
 
 
-def clip_childs_both(seed):
+def clip_childs_both(seed, variant=0):
+    tp = Tempo(seed, variant)
     keys = [K(0, None, **SEIZA), K(1.5), K(3.0, None, **dict(CHILD, tau=70, uaL=60, uaR=60, faL=60, faR=60)),
             K(5.0, CHILD_SOLVE, **CHILD)]
     holds = []
     t = 5.0
     for side in ("right", "left"):
         keys.append(K(t + 2.0, CHILD_SOLVE, **reach(side)))
-        hs, he = t + 2.0, t + 24.0
+        hs, he = t + 2.0, t + 24.0 + tp.hold()
         keys.append(K(he, CHILD_SOLVE, **reach(side)))
         keys.append(K(he + 2.0, CHILD_SOLVE, **CENTRE))
         holds.append(hold_entry(side, hs, he))
         t = he + 2.0
     keys.append(K(t + 1.0))
-    return dict(name="childs_pose_both", pose="childs_pose_side_reach", duration=t + 1.0, keys=keys, view="front",
-                offset=0, seed=seed, sway=0.8, reps=0, rep_times=[], holds=holds, faults=[], clean=True)
+    return dict(name=vname("childs_pose_both", variant), pose="childs_pose_side_reach", duration=t + 1.0, keys=keys,
+                view="front", offset=0, seed=seed, variant=variant, sway=0.8, reps=0, rep_times=[], holds=holds, faults=[], clean=True)
 
 
-def clip_childs_hips(seed):
+def clip_childs_hips(seed, variant=0):
+    end = 12.0 + Tempo(seed, variant).hold()
     lifted = dict(CHILD, thL=22, thR=22, tau=125, spine=6)
     keys = [K(0, None, **SEIZA), K(1.0), K(3.0, CHILD_SOLVE, **lifted), K(5.0, CHILD_SOLVE, **reach("right")),
-            K(12.0, CHILD_SOLVE, **reach("right"))]
-    return dict(name="childs_pose_fault_hips_lifted", pose="childs_pose_side_reach", duration=12.0, keys=keys,
-                view="front", offset=0, seed=seed, sway=0.8, reps=0, rep_times=[], holds=[],
-                faults=[{"id": "hips_lifted", "start": 3.0, "end": 12.0}], clean=False)
+            K(end, CHILD_SOLVE, **reach("right"))]
+    return dict(name=vname("childs_pose_fault_hips_lifted", variant), pose="childs_pose_side_reach", duration=end,
+                keys=keys, view="front", offset=0, seed=seed, variant=variant, sway=0.8, reps=0, rep_times=[],
+                holds=[], faults=[{"id": "hips_lifted", "start": 3.0, "end": round(end, 2)}], clean=False)
 
 
-def clip_forward_bend(seed):
-    keys = [K(0, None, **SIT), K(3.0), K(6.0, None, **BEND), K(38.0, None, **BEND), K(41.0, None, **SIT), K(42.0)]
-    return dict(name="forward_bend_clean", pose="seated_forward_bend", duration=42.0, keys=keys, view="side",
-                offset=0, seed=seed, sway=0.8, reps=0, rep_times=[],
-                holds=[hold_entry("none", 6.0, 38.0)], faults=[], clean=True)
+def clip_forward_bend(seed, variant=0):
+    d = Tempo(seed, variant).hold()
+    keys = [K(0, None, **SIT), K(3.0), K(6.0, None, **BEND), K(38.0 + d, None, **BEND), K(41.0 + d, None, **SIT),
+            K(42.0 + d)]
+    return dict(name=vname("forward_bend_clean", variant), pose="seated_forward_bend", duration=42.0 + d, keys=keys,
+                view="side", offset=0, seed=seed, variant=variant, sway=0.8, reps=0, rep_times=[],
+                holds=[hold_entry("none", 6.0, 38.0 + d)], faults=[], clean=True)
 
 
-def clip_forward_rounded(seed):
-    keys = [K(0, None, **SIT), K(1.5), K(4.0, None, **ROUNDED), K(15.0, None, **ROUNDED)]
-    return dict(name="forward_bend_fault_rounded", pose="seated_forward_bend", duration=15.0, keys=keys,
-                view="side", offset=0, seed=seed, sway=0.8, reps=0, rep_times=[], holds=[],
-                faults=[{"id": "rounded_back", "start": 3.0, "end": 15.0}], clean=False)
+def clip_forward_rounded(seed, variant=0):
+    end = 15.0 + Tempo(seed, variant).hold()
+    keys = [K(0, None, **SIT), K(1.5), K(4.0, None, **ROUNDED), K(end, None, **ROUNDED)]
+    return dict(name=vname("forward_bend_fault_rounded", variant), pose="seated_forward_bend", duration=end,
+                keys=keys, view="side", offset=0, seed=seed, variant=variant, sway=0.8, reps=0, rep_times=[],
+                holds=[], faults=[{"id": "rounded_back", "start": 3.0, "end": round(end, 2)}], clean=False)
 
 
-def clip_knee_both(seed):
+def clip_knee_both(seed, variant=0):
+    tp = Tempo(seed, variant)
     keys = [K(0, None, **SUPINE), K(2.0)]
     holds = []
     t = 2.0
     for f in ("L", "R"):
         side = "left" if f == "L" else "right"
         keys += [K(t + 1.2, None, **hug(f, flex=70, knee=70)), K(t + 2.5, None, **hug(f))]
-        hs, he = t + 2.5, t + 24.5
+        hs, he = t + 2.5, t + 24.5 + tp.hold()
         keys.append(K(he, None, **hug(f)))
         keys += [K(he + 2.5, None, **release()), K(he + 3.5)]
         holds.append(hold_entry(side, hs, he))
         t = he + 3.5
-    return dict(name="knee_to_chest_both", pose="supine_knee_to_chest", duration=t, keys=keys, view="side",
-                offset=0, seed=seed, sway=0.6, reps=0, rep_times=[], holds=holds, faults=[], clean=True)
+    return dict(name=vname("knee_to_chest_both", variant), pose="supine_knee_to_chest", duration=t, keys=keys,
+                view="side", offset=0, seed=seed, variant=variant, sway=0.6, reps=0, rep_times=[], holds=holds, faults=[], clean=True)
 
 
-def clip_knee_fault(seed):
-    keys = [K(0, None, **SUPINE), K(1.5), K(4.0, None, **hug("L", flex=45, knee=95)), K(12.0, None, **hug("L", flex=45, knee=95))]
-    return dict(name="knee_to_chest_fault_not_pulled", pose="supine_knee_to_chest", duration=12.0, keys=keys,
-                view="side", offset=0, seed=seed, sway=0.6, reps=0, rep_times=[], holds=[],
-                faults=[{"id": "knee_not_pulled_in", "start": 3.0, "end": 12.0}], clean=False)
+def clip_knee_fault(seed, variant=0):
+    end = 12.0 + Tempo(seed, variant).hold()
+    keys = [K(0, None, **SUPINE), K(1.5), K(4.0, None, **hug("L", flex=45, knee=95)),
+            K(end, None, **hug("L", flex=45, knee=95))]
+    return dict(name=vname("knee_to_chest_fault_not_pulled", variant), pose="supine_knee_to_chest", duration=end,
+                keys=keys, view="side", offset=0, seed=seed, variant=variant, sway=0.6, reps=0, rep_times=[],
+                holds=[], faults=[{"id": "knee_not_pulled_in", "start": 3.0, "end": round(end, 2)}], clean=False)
 
 
-def clip_pelvic(seed):
+def clip_pelvic(seed, variant=0):
+    tp = Tempo(seed, variant)
     tilt = dict(pelvis=-TILT, thL=135 + TILT, thR=135 + TILT)
     rest = dict(pelvis=0, thL=135, thR=135)
     keys = [K(0, HOOK_SOLVE, **HOOK), K(3.0, HOOK_SOLVE, **rest)]
     holds, reps = [], []
     t = 3.0
     for _ in range(5):
-        keys += [K(t + 1.0, HOOK_SOLVE, **tilt), K(t + 7.0, HOOK_SOLVE, **tilt), K(t + 8.0, HOOK_SOLVE, **rest),
-                 K(t + 10.0, HOOK_SOLVE, **rest)]
-        holds.append(hold_entry("none", t + 1.0, t + 7.0))
-        reps.append([round(t, 2), round(t + 8.0, 2)])
-        t += 10.0
+        # variants: holds only longer (6-8 s), so each still completes the pose's 5 s hold
+        # that the truth counts as a rep; the rest between tilts +-0.5 s
+        dh, dr = tp.hold(min_change=0.0), tp.cycle()
+        keys += [K(t + 1.0, HOOK_SOLVE, **tilt), K(t + 7.0 + dh, HOOK_SOLVE, **tilt),
+                 K(t + 8.0 + dh, HOOK_SOLVE, **rest), K(t + 10.0 + dh + dr, HOOK_SOLVE, **rest)]
+        holds.append(hold_entry("none", t + 1.0, t + 7.0 + dh))
+        reps.append([round(t, 2), round(t + 8.0 + dh, 2)])
+        t += 10.0 + dh + dr
     keys.append(K(t + 1.0))
-    return dict(name="pelvic_tilt_clean", pose="pelvic_tilt", duration=t + 1.0, keys=keys, view="side", offset=0,
-                seed=seed, sway=0.3, reps=5, rep_times=reps, holds=holds, faults=[], clean=True)
+    return dict(name=vname("pelvic_tilt_clean", variant), pose="pelvic_tilt", duration=t + 1.0, keys=keys,
+                view="side", offset=0, seed=seed, variant=variant, sway=0.3, reps=5, rep_times=reps, holds=holds, faults=[], clean=True)
 
 
-def all_clips():
+def all_clips(variant: int = 0):
+    """The clips by output name; variant N >= 1: `<name>_vN`, tempo changed (see `Tempo`)."""
+    v = int(variant)
     cl = [
-        clip_cat_cow("cat_cow_clean", 10, 0, 11),
-        clip_cat_cow("cat_cow_off30", 6, 30, 12),
-        clip_hip_flexor_both(21),
-        clip_hip_flexor_one("hip_flexor_fault_knee120", "L", 0, 22, knee=120.0, hold=15.0),
-        clip_hip_flexor_one("hip_flexor_off15", "L", 15, 23),
-        clip_hip_flexor_one("hip_flexor_off30", "R", 30, 24),
-        clip_childs_both(31),
-        clip_childs_hips(32),
-        clip_forward_bend(41),
-        clip_forward_rounded(42),
-        clip_knee_both(51),
-        clip_knee_fault(52),
-        clip_pelvic(61),
+        clip_cat_cow("cat_cow_clean", 10, 0, 11, variant=v),
+        clip_cat_cow("cat_cow_off30", 6, 30, 12, variant=v),
+        clip_hip_flexor_both(21, variant=v),
+        clip_hip_flexor_one("hip_flexor_fault_knee120", "L", 0, 22, knee=120.0, hold=15.0, variant=v),
+        clip_hip_flexor_one("hip_flexor_off15", "L", 15, 23, variant=v),
+        clip_hip_flexor_one("hip_flexor_off30", "R", 30, 24, variant=v),
+        clip_childs_both(31, variant=v),
+        clip_childs_hips(32, variant=v),
+        clip_forward_bend(41, variant=v),
+        clip_forward_rounded(42, variant=v),
+        clip_knee_both(51, variant=v),
+        clip_knee_fault(52, variant=v),
+        clip_pelvic(61, variant=v),
     ]
     return {c["name"]: c for c in cl}
