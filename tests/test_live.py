@@ -372,3 +372,22 @@ def test_cli_review_show_analyses_every_frame_in_the_window(tmp_path, capsys):
     vid = cv2.VideoCapture(str(tmp_path / "out" / "short.annotated.mp4"))
     assert int(vid.get(cv2.CAP_PROP_FRAME_COUNT)) == 12
     vid.release()
+
+
+def test_cli_review_show_offers_the_tuning_panel_for_the_profile(tmp_path, monkeypatch):
+    import coach.live
+    from coach.cli import main
+    from coach.tuning_panel import TuningPanel
+
+    seen = {}
+
+    def fake_run_live(video, spec, **kw):
+        seen.update(kw)
+        raise KeyboardInterrupt    # stop here: only the wiring is under test
+
+    monkeypatch.setattr(coach.live, "run_live", fake_run_live)
+    profile = tmp_path / "jane.toml"
+    profile.write_text("version = 1\n")
+    assert main(["review", str(SAMPLE), "--pose", "kneeling_hip_flexor", "--show", "--profile", str(profile),
+                 "--out", str(tmp_path / "out")]) == 130
+    assert isinstance(seen["panel"], TuningPanel) and seen["panel"].profile_path == profile

@@ -29,13 +29,13 @@ def run_folder(args: argparse.Namespace) -> int:
 def run_shown(args: argparse.Namespace, spec, video: Path, out: Path) -> int:
     """`--show`: every frame through the live window, as fast as it goes; same outputs."""
     from coach.live import run_live
-
+    from coach.tuning_panel import TuningPanel
     from coach.window import WindowError
 
     try:
         res = run_live(video, spec, backend_choice=backend_choice(args), out_dir=out, name=video.stem,
                        every_frame=True, write_video=not args.no_video, guide_s=0.0, title="coach review",
-                       profile=str(args.profile or ""))
+                       profile=str(args.profile or ""), panel=TuningPanel(spec, args.profile))
     except WindowError as e:
         print(f"coach: error: {e}", file=sys.stderr)
         return 2
@@ -88,7 +88,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="DIR", help="output folder (default: coach_out/<video name>)")
     p.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")
     p.add_argument("--show", action="store_true",
-                   help="watch the review in a window as it runs (space pause, q quit; no pacing)")
+                   help="watch the review in a window as it runs (space pause, t tuning panel, q quit; no pacing)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_backend_args(p)
     p.set_defaults(func=run)
