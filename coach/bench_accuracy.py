@@ -17,7 +17,6 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 
 from coach.measures import evaluate
 from coach.pose_spec import PoseSpec, load_pose

@@ -8,7 +8,7 @@ timer, and arbitrates one cue. No camera, window, clock or file in here.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 

@@ -5,7 +5,6 @@ and a report marked incomplete are still written."""
 from __future__ import annotations
 
 import errno
-import os
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -14,7 +14,7 @@ from typing import Iterable, Mapping
 
 from coach import events as ev
 from coach.events import Event
-from coach.pose_spec import POSES_DIR, SpecError, _Reader, read_toml
+from coach.pose_spec import POSES_DIR, _Reader, read_toml
 
 ROUTINE_FILE = POSES_DIR / "routine" / "routine.toml"
 

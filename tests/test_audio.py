@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pygame
-import pytest
 
 from coach import audio as au
 from coach import events as ev

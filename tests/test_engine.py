@@ -152,7 +152,7 @@ def test_side_follows_at_once_when_not_set_up_on_the_old_side():
     # the left hold from the step, not switch_after_s later
     t, f = steps([(KNEEL, 3.0), (lunge("left"), 6.0)], FPS)
     e = Engine(load_pose("kneeling_hip_flexor"))
-    res = drive(e, t, f)
+    drive(e, t, f)
     starts = kinds(e, ev.HOLD_START)
     assert len(starts) == 1 and starts[0].side == "left"
     assert starts[0].t == pytest.approx(3.0, abs=0.2)

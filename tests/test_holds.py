@@ -1,7 +1,6 @@
 """Hold timer: start after min_enter_s, pause/resume within grace_s, end after a longer
 lapse, completion at the target, side switch, finish(). 1/16 s steps (exact in binary)."""
 
-import pytest
 
 from coach import events as ev
 from coach.holds import HoldTimer

@@ -12,7 +12,6 @@ import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
-import numpy as np
 import pytest
 from matplotlib.image import imread
 
