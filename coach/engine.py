@@ -279,20 +279,17 @@ class Engine:
             cands.append((cue_prio.VIEW, "Step into the frame so I can see your whole body"))
         elif not view_ok:
             cands.append((cue_prio.VIEW, spec.view.cue))
-        # a hidden joint is named only where it keeps a check that matters now from being judged
-        relevant = [c for c in spec.checks if c.role == "setup" or set_up]
-        for c in relevant:
-            parts = statuses[c.id].hidden
-            if statuses[c.id].passed is None and parts:
-                hint = spec.view.cue[:1].lower() + spec.view.cue[1:]
-                cands.append((cue_prio.VIEW, f"{parts[0].replace('_', ' ')} hidden: {hint}"))
-                break
-        else:   # set up, but the rep or baseline measure cannot be read: say what is hidden
-            for name in (([spec.reps.measure] if spec.reps else []) + list(self._baseline_samples)) if set_up else []:
-                if raw.get(name) is None and hidden.get(name):
-                    hint = spec.view.cue[:1].lower() + spec.view.cue[1:]
-                    cands.append((cue_prio.VIEW, f"{hidden[name][0].replace('_', ' ')} hidden: {hint}"))
-                    break
+        # a hidden joint is named only where it keeps a check that matters now from being
+        # judged, or (once set up) the rep or baseline measure from being read
+        hidden_now = [statuses[c.id].hidden for c in spec.checks
+                      if (c.role == "setup" or set_up) and statuses[c.id].passed is None]
+        if set_up:
+            hidden_now += [hidden.get(n, []) for n in ([spec.reps.measure] if spec.reps else []) + list(self._baseline_samples)
+                           if raw.get(n) is None]
+        parts = next((p for p in hidden_now if p), None)
+        if parts:
+            hint = spec.view.cue[:1].lower() + spec.view.cue[1:]
+            cands.append((cue_prio.VIEW, f"{parts[0].replace('_', ' ')} hidden: {hint}"))
         if person and not set_up:
             bad = [c for c in setup_checks if statuses[c.id].passed is False]
             text = (bad[0].cue_low if statuses[bad[0].id].low else bad[0].cue_high) if bad else ""
