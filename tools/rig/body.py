@@ -172,6 +172,7 @@ class Body:
             self.grp[f"knee{s}"] = where(lambda n: n in (f"lowerleg01.{s}", f"upperleg02.{s}"))
         self.grp["torso"] = where(lambda n: n.startswith("spine") or n.startswith("pelvis") or n == "root"
                                   or n.startswith("neck") or n == "head")
+        self.grp["head"] = where(lambda n: n == "head")
         self.grp["seat"] = where(lambda n: n.startswith("pelvis") or n == "root" or n.startswith("upperleg01"))
 
     # ---------------------------------------------------------------- posing

@@ -55,13 +55,16 @@ CHILD = dict(TALL_KNEEL, thL=62, thR=62, tau=118, spine=8, neck=12, uaL=92, uaR=
 # kneel puts the head above the raised front camera's frame)
 SEIZA = dict(TALL_KNEEL, thL=62, thR=62, tau=0, uaL=30, uaR=30, faL=70, faR=70, hdL=70, hdR=70,
              spreadL=10, spreadR=10, abL=8, abR=8)
-ARMS = ["uaL", "uaR", "faL", "faR", "hdL", "hdR"]
-CHILD_SOLVE = [(ARMS, "handL", "shinL")]
+# forehead and shins on the mat (trunk pitch), then each hand on the mat (that arm's three
+# segment angles shifted together, so the arm stays long); with the lateral bend of a side
+# reach the shoulders are at different heights, so one solve for both arms left a hand in the air
+CHILD_SOLVE = [(["tau"], "head", "shinL"), (["uaL", "faL", "hdL"], "handL", "shinL"),
+               (["uaR", "faR", "hdR"], "handR", "shinL")]
 
 
 def reach(side: str):
     s = -1 if side == "right" else 1  # subject's right is -X: yaw < 0, lateral bend > 0
-    return dict(yawL=26 * s, yawR=26 * s, lat=-12 * s, twist=6 * s)
+    return dict(yawL=42 * s, yawR=42 * s, lat=-18 * s, twist=8 * s)
 
 
 CENTRE = dict(yawL=0, yawR=0, lat=0, twist=0)
