@@ -157,13 +157,15 @@ def test_hip_flexor_leaning_torso_is_a_fault():
 
 # ------------------------------------------------------------------ 3. child's pose, side reach (front view)
 
-def child(reach=0.0, hips=240.0):
+def child(reach=0.0, trunk=45.0, torso=240.0):
     """Seen from the front: arms straight, pointed `reach` deg towards the person's left
-    (image right; negative = their right); mid-hip `hips` px above the mid-shoulder. From the
-    raised front camera, hips sitting on the heels show about two shoulder widths (240 px)
-    above the shoulders (measured on the rendered clips)."""
+    (image right; negative = their right). The mid-hip is `torso` px from the mid-shoulder,
+    up in the image and leaning `trunk` deg from the vertical, as the clips show with the
+    hips on the heels (45-55 deg; lifted hips stand the trunk up to about 20 deg)."""
     d = -90.0 + reach
-    return Front(upper=both(d), fore=both(d), hip=(0.0, hips))
+    lean = math.radians(trunk)
+    side = -1.0 if reach < 0 else 1.0
+    return Front(upper=both(d), fore=both(d), hip=(side * torso * math.sin(lean), torso * math.cos(lean)))
 
 
 def test_childs_pose_reach_right_then_left_holds():
@@ -189,9 +191,8 @@ def test_childs_pose_no_reach_is_no_hold():
 
 
 def test_childs_pose_hips_lifted_fault():
-    _, e, res = run("childs_pose_side_reach", [(child(), 2.0), (child(-70.0, hips=100.0), 8.0)])
-    # hands 170 px * sin(20 deg) below the shoulders, over a 100 px torso
-    assert res[-1].measures["hands_below"] == pytest.approx(-170.0 * math.sin(math.radians(20.0)) / 100.0, abs=0.01)
+    _, e, res = run("childs_pose_side_reach", [(child(), 2.0), (child(-70.0, trunk=15.0), 8.0)])
+    assert res[-1].measures["trunk_tilt"] == pytest.approx(15.0, abs=0.01)
     assert fault_ids(e) == ["hips_lifted"]
     assert not kinds(e, ev.HOLD_START)
     assert "Sit your hips back towards your heels" in spoken(res)
