@@ -193,7 +193,8 @@ def run(args: argparse.Namespace) -> int:
     if args.pose:
         truths = [t for t in truths if t.pose == args.pose]
     if not truths:
-        print(f"coach: error: no *.truth.json clips in {folder}", file=sys.stderr)
+        what = f" of stretch {args.pose!r}" if args.pose else ""
+        print(f"coach: error: no *.truth.json clips{what} in {folder}", file=sys.stderr)
         return 2
     offsets = load_offsets(folder)
     cache = Path(args.cache)
