@@ -37,6 +37,7 @@ class BatchItem:
     video: Path
     pose: str | None
     why_no_pose: str = ""
+    profile: str = ""             # a patient's threshold profile file ("" = defaults)
 
 
 @dataclass
@@ -94,15 +95,16 @@ def pose_from_truth(video: Path) -> tuple[str | None, str]:
     return str(pose), ""
 
 
-def plan(folder: Path, pose: str | None) -> list[BatchItem]:
-    """The videos of `folder`, each with `pose` or, when None, its truth file's pose."""
+def plan(folder: Path, pose: str | None, profile: str = "") -> list[BatchItem]:
+    """The videos of `folder`, each with `pose` or, when None, its truth file's pose,
+    judged with `profile` when given."""
     items = []
     for v in find_videos(folder):
         if pose:
-            items.append(BatchItem(v, pose))
+            items.append(BatchItem(v, pose, profile=profile))
         else:
             p, why = pose_from_truth(v)
-            items.append(BatchItem(v, p, why))
+            items.append(BatchItem(v, p, why, profile=profile))
     return items
 
 
@@ -152,7 +154,7 @@ def _is_user_error(e: Exception) -> bool:
 def review_one(item: BatchItem, out_root: Path, choice: BackendChoice, write_video: bool,
                progress_q=None) -> BatchResult:
     """Review one video in this process; every failure becomes `error`, never an exception."""
-    from coach.pose_spec import load_pose
+    from coach.profiles import load_spec
     from coach.review import review_video
 
     res = BatchResult(item.video, item.pose)
@@ -162,10 +164,10 @@ def review_one(item: BatchItem, out_root: Path, choice: BackendChoice, write_vid
     t0 = time.perf_counter()
     backend = None
     try:
-        spec = load_pose(item.pose)
+        spec = load_spec(item.pose, item.profile or None)
         backend = _CountingBackend(choice.create(), progress_q)
         out = review_video(item.video, spec, Path(out_root) / item.video.stem, backend=backend,
-                           write_video=write_video, progress=False)
+                           write_video=write_video, progress=False, profile=item.profile)
         rec = out.record
         res.frames, res.report, res.complete = rec.frames, out.report_json, out.complete
         res.reps = rec.rep_count if rec.counts_reps or rec.holds_are_reps else None

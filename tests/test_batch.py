@@ -79,3 +79,22 @@ def test_cli_review_folder_jobs_2(folder, tmp_path, capsys):
     assert "broken.mp4" in out.out and "ERROR" in out.out
     assert "coach: error: broken.mp4: cannot open" in out.err      # said when it happened, and why
     assert "2 of 3 videos reviewed" in out.out
+
+
+def test_batch_judges_each_video_with_the_profile(folder, tmp_path):
+    profile = tmp_path / "jane.toml"
+    profile.write_text("version = 1\n\n[cat_cow.reps]\ntarget = 4\n")
+    items = [i for i in plan(folder, None, str(profile)) if i.pose == "cat_cow"]
+    assert [i.profile for i in items] == [str(profile)]
+    summary = run_batch(items, tmp_path / "out", jobs=1, choice=FakeChoice(), write_video=False, progress=False)
+    assert summary.results[0].ok, summary.results[0].error
+    assert json.loads((tmp_path / "out" / "b" / "b.report.json").read_text())["profile"] == str(profile)
+
+
+def test_cli_review_folder_refuses_a_bad_profile_before_starting(folder, tmp_path, capsys):
+    profile = tmp_path / "bad.toml"
+    profile.write_text("version = 1\n\n[cat_cow.reps]\ntarget = -3\n")
+    rc = main(["review", str(folder), "--profile", str(profile), "--quiet", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert rc == 2 and "bad.toml:4" in err and "target" in err
+    assert not (tmp_path / "out").exists()

@@ -15,10 +15,12 @@ def run_folder(args: argparse.Namespace) -> int:
     """`coach review DIR`: every video in DIR, `--jobs` processes, one summary table."""
     from coach.batch import default_jobs, plan, run_batch, summary_table
 
-    items = plan(Path(args.video), args.pose)
+    items = plan(Path(args.video), args.pose, str(args.profile or ""))
     if not items:
         print(f"coach: error: no video files in {args.video}", file=sys.stderr)
         return 2
+    for pose in sorted({i.pose for i in items if i.pose}):
+        load_spec(pose, args.profile)      # a bad profile stops here, once, with file/line/key
     out = Path(args.out) if args.out else Path("coach_out")
     summary = run_batch(items, out, jobs=args.jobs or default_jobs(len(items)), choice=backend_choice(args),
                         write_video=not args.no_video, progress=not args.quiet)
