@@ -292,6 +292,8 @@ def run_live(source: str | int | Path, spec: PoseSpec, *, backend: PoseBackend |
             window = LiveWindow(src.width, src.height, f"{title}: {spec.title}")
         guide = guide_lines(spec) if (window and guide_s > 0) else None
         guide_until = clock() + guide_s
+        if guide and audio:    # the guide is also read out: the person may already be on the mat
+            _guarded("audio", audio.say, " ".join([spec.title + ".", *spec.instructions]))
         paused = show_panel = quit_now = False
         pause_raw_t: float | None = None    # source time when paused: the engine skips the gap
         t_offset = 0.0

@@ -391,3 +391,16 @@ def test_cli_review_show_offers_the_tuning_panel_for_the_profile(tmp_path, monke
     assert main(["review", str(SAMPLE), "--pose", "kneeling_hip_flexor", "--show", "--profile", str(profile),
                  "--out", str(tmp_path / "out")]) == 130
     assert isinstance(seen["panel"], TuningPanel) and seen["panel"].profile_path == profile
+
+
+def test_the_set_up_guide_is_also_spoken(clip, cat_cow, tmp_path):
+    _, frames = cat_cow
+    audio = make_audio()
+    try:
+        run(clip, frames, tmp_path, audio=audio, guide_s=30.0, max_seconds=1.0)
+        log = audio.log
+    finally:
+        audio.close()
+    spec = load_pose("cat_cow")
+    first = next(e for e in log if e.kind == "speech")
+    assert first.text.startswith(spec.title) and spec.instructions[0] in first.text
