@@ -28,7 +28,7 @@ from coach.events import Event
 from coach.overlay import draw_overlay
 from coach.pose_backend import BackendChoice, PoseBackend
 from coach.pose_spec import PoseSpec
-from coach.record import StretchRecord, build_record, write_csv, write_json
+from coach.record import StretchRecord, build_record, output_paths, write_csv, write_json
 from coach.review import prepare_out_dir
 from coach.trace import TraceRecorder, save_trace
 from coach.video_source import Frame, VideoSource
@@ -267,8 +267,7 @@ def run_live(source: str | int | Path, spec: PoseSpec, *, backend: PoseBackend |
         src.close()
         raise
     stem = name or f"{spec.name}_{time.strftime('%Y%m%d-%H%M%S')}"
-    paths = ({k: Path(out_dir) / f"{stem}.{k}" for k in ("report.json", "report.csv", "trace.npz", "annotated.mp4")}
-             if out_dir is not None else {})
+    paths = output_paths(out_dir, stem) if out_dir is not None else {}
     sinks = list(sinks)
     engine = Engine(spec)
     rec_trace = TraceRecorder(src.width, src.height, backend.name, src.name)

@@ -80,6 +80,11 @@ def build_record(engine: Engine, *, source: str, duration_s: float, frames: int,
     )
 
 
+def output_paths(out_dir: Path, stem: str) -> dict[str, Path]:
+    """Where a session's files go: <stem>.report.json, .report.csv, .trace.npz, .annotated.mp4."""
+    return {k: Path(out_dir) / f"{stem}.{k}" for k in ("report.json", "report.csv", "trace.npz", "annotated.mp4")}
+
+
 def write_json(record: StretchRecord, path: Path) -> None:
     path.write_text(json.dumps(record.to_dict(), indent=2))
 

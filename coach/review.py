@@ -17,7 +17,7 @@ from coach.overlay import draw_overlay
 from coach.pose_backend import BackendChoice, PoseBackend
 from coach.pipeline import Prefetch, Sink
 from coach.pose_spec import PoseSpec
-from coach.record import StretchRecord, build_record, write_csv, write_json
+from coach.record import StretchRecord, build_record, output_paths, write_csv, write_json
 from coach.trace import TraceRecorder, save_trace
 from coach.video_source import VideoError, VideoSource
 
@@ -115,7 +115,7 @@ def review_video(video: Path, spec: PoseSpec, out_dir: Path, backend: PoseBacken
     own_backend = backend is None
     backend = backend or backend_choice.create()
     stem = Path(video).stem
-    paths = {k: out_dir / f"{stem}.{k}" for k in ("report.json", "report.csv", "trace.npz", "annotated.mp4")}
+    paths = output_paths(out_dir, stem)
     annotated = _AnnotatedWriter(paths["annotated.mp4"], src.fps, spec)
     engine = Engine(spec)
     rec_trace = TraceRecorder(src.width, src.height, backend.name, str(video))
