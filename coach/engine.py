@@ -147,6 +147,8 @@ class Engine:
         m = self.spec.measures[rule.measure]
         if rule.detect == "sign":
             v = evaluate(m, lm, near, near, self.spec.min_visibility)
+            if m.baseline:        # the sign of the change from the person's neutral
+                v = None if v is None or rule.measure not in self.baseline else v - self.baseline[rule.measure]
             raw = None if v is None or abs(v) < 1e-9 else (
                 rule.positive if v > 0 else ("right" if rule.positive == "left" else "left"))
         else:
@@ -210,7 +212,11 @@ class Engine:
             raw[name] = v
         measures = dict(raw)
         for name in self._baseline_samples:
-            measures[name] = None if raw[name] is None or name not in self.baseline else raw[name] - self.baseline[name]
+            if raw[name] is None or name not in self.baseline:
+                measures[name] = None
+            else:
+                d = raw[name] - self.baseline[name]
+                measures[name] = abs(d) if spec.measures[name].absolute else d
 
         # checks
         statuses: dict[str, CheckStatus] = {}
@@ -295,7 +301,7 @@ class Engine:
             text = (bad[0].cue_low if statuses[bad[0].id].low else bad[0].cue_high) if bad else ""
             cands.append((cue_prio.SETUP, text or spec.setup_cue))
         elif set_up and view_ok and not baseline_ready:
-            cands.append((cue_prio.SETUP, "Hold still in the starting position"))
+            cands.append((cue_prio.SETUP, spec.baseline_cue))
         for cid in self.faults.open:
             cands.append((cue_prio.FORM, self.faults.open[cid].text))
         if judging and view_sure and not in_position and not self.faults.open:

@@ -51,6 +51,14 @@ def offset(a: np.ndarray, b: np.ndarray, axis: str, scale: float) -> float:
     return d / scale
 
 
+def as_facing_right(value: float, a: np.ndarray, b: np.ndarray) -> float:
+    """`value` as if segment a->b pointed to the image right: negated when it points left.
+    A body seen from its left side with the head to the image left looks, from its right
+    side, like its mirror image; this makes a signed reading name the same body side from
+    either side (for a face-down body, toward the camera is the near side)."""
+    return -value if float(b[0] - a[0]) < 0.0 else value
+
+
 def distance(a: np.ndarray, b: np.ndarray) -> float:
     """Euclidean distance between two points."""
     return math.hypot(float(b[0] - a[0]), float(b[1] - a[1]))

@@ -38,16 +38,23 @@ def evaluate(m: Measure, lm: np.ndarray, side: str, near: str, min_visibility: f
         if s0 is None or s1 is None:
             return None
         v = geometry.offset(pts[0], pts[1], m.axis, geometry.distance(s0, s1))
+    if m.facing:
+        f0 = point(lm, resolve(m.facing[0], side, near), min_visibility)
+        f1 = point(lm, resolve(m.facing[1], side, near), min_visibility)
+        if f0 is None or f1 is None:
+            return None
+        v = geometry.as_facing_right(v, f0, f1)
     if math.isnan(v):
         return None
-    return abs(v) if m.absolute else v
+    # with a baseline the magnitude is taken after the neutral is subtracted (engine)
+    return abs(v) if m.absolute and not m.baseline else v
 
 
 def hidden_points(m: Measure, lm: np.ndarray, side: str, near: str, min_visibility: float) -> list[str]:
     """Names of the real landmarks this measure needs that are not seen."""
     side = side if side in ("left", "right") else near
     out: list[str] = []
-    names = list(m.points) + (list(m.scale) if m.kind == "offset" else [])
+    names = list(m.points) + (list(m.scale) if m.kind == "offset" else []) + list(m.facing or ())
     for name in names:
         for h in hidden_parts(lm, resolve(name, side, near), min_visibility):
             if h not in out:

@@ -45,6 +45,7 @@ class Measure:
     scale: tuple[str, str] = ("mid_shoulder", "mid_hip")  # offset: divide by this length
     absolute: bool = False         # take the magnitude (e.g. offsets that flip with facing)
     baseline: bool = False         # relative to the person's own neutral
+    facing: tuple[str, str] | None = None  # negate when this segment points image-left
     unit: str = "deg"
     help: str = ""
 
@@ -140,6 +141,7 @@ class PoseSpec:
     fault_clear_s: float = 0.3
     min_visibility: float = 0.5
     setup_cue: str = "Get into the starting position"
+    baseline_cue: str = "Hold still in the starting position"   # while the neutral is gathered
     source: str = ""
 
     @property
@@ -265,14 +267,18 @@ _UNITS = {"deg": (-360.0, 360.0), "ratio": (-10.0, 10.0)}
 
 def _measure(r: _Reader, name: str, t: dict) -> Measure:
     p = f"measures.{name}"
-    r.unknown(t, {"kind", "points", "reference", "axis", "scale", "absolute", "baseline", "unit", "help"}, p)
+    r.unknown(t, {"kind", "points", "reference", "axis", "scale", "absolute", "baseline", "facing", "unit", "help"}, p)
     kind = r.get(t, "kind", p, str, choices=tuple(MEASURE_KINDS))
     points = r.get(t, "points", p, list)
     if len(points) != MEASURE_KINDS[kind]:
         raise r.fail(f"{p}.points", f"a '{kind}' measure takes {MEASURE_KINDS[kind]} points, got {len(points)}")
-    for pt in points + list(t.get("scale", [])):
-        if not isinstance(pt, str) or not is_known(pt.replace("{side}", "left").replace("{other}", "left").replace("{near}", "left")):
-            raise r.fail(f"{p}.points", f"unknown landmark {pt!r} (MediaPipe names, mid_* or {{side}}_/{{other}}_/{{near}}_ prefixes)")
+    facing = r.get(t, "facing", p, list, None)
+    if facing is not None and len(facing) != 2:
+        raise r.fail(f"{p}.facing", "takes two landmark names (e.g. [\"mid_hip\", \"mid_shoulder\"])")
+    for key, names in (("points", points + list(t.get("scale", []))), ("facing", facing or [])):
+        for pt in names:
+            if not isinstance(pt, str) or not is_known(pt.replace("{side}", "left").replace("{other}", "left").replace("{near}", "left")):
+                raise r.fail(f"{p}.{key}", f"unknown landmark {pt!r} (MediaPipe names, mid_* or {{side}}_/{{other}}_/{{near}}_ prefixes)")
     scale = r.get(t, "scale", p, list, ["mid_shoulder", "mid_hip"])
     if len(scale) != 2:
         raise r.fail(f"{p}.scale", "takes two landmark names")
@@ -283,7 +289,7 @@ def _measure(r: _Reader, name: str, t: dict) -> Measure:
         reference=r.get(t, "reference", p, str, "vertical", choices=("vertical", "horizontal")),
         axis=r.get(t, "axis", p, str, "x", choices=("x", "y")), scale=(scale[0], scale[1]),
         absolute=r.get(t, "absolute", p, bool, False), baseline=r.get(t, "baseline", p, bool, False),
-        unit=unit, help=r.get(t, "help", p, str, ""),
+        facing=(facing[0], facing[1]) if facing else None, unit=unit, help=r.get(t, "help", p, str, ""),
     )
 
 
@@ -322,7 +328,7 @@ def spec_from_dict(d: dict[str, Any], path: Path | str = "<pose>", text: str = "
     r = _Reader(path, text)
     r.unknown(d, {"name", "title", "summary", "view", "setup_guide", "instructions", "measures",
                   "checks", "side", "reps", "hold", "baseline_s", "fault_after_s", "fault_clear_s",
-                  "min_visibility", "setup_cue"}, "")
+                  "min_visibility", "setup_cue", "baseline_cue"}, "")
     measures_t = r.get(d, "measures", "", dict)
     measures = {n: _measure(r, n, t if isinstance(t, dict) else {}) for n, t in measures_t.items()}
     checks_l = r.get(d, "checks", "", list, [])
@@ -405,6 +411,7 @@ def spec_from_dict(d: dict[str, Any], path: Path | str = "<pose>", text: str = "
         fault_clear_s=r.get(d, "fault_clear_s", "", float, 0.3, lo=0.0, hi=30.0),
         min_visibility=r.get(d, "min_visibility", "", float, 0.5, lo=0.0, hi=1.0),
         setup_cue=r.get(d, "setup_cue", "", str, "Get into the starting position"),
+        baseline_cue=r.get(d, "baseline_cue", "", str, "Hold still in the starting position"),
         source=str(path),
     )
 

@@ -126,6 +126,19 @@ class Front:
         return out
 
 
+def child_pose(reach: float = 0.0, knee: float = 25.0, facing: int = -1) -> Stick:
+    """Child's pose from the side and above, left side nearer the camera, head towards image
+    left (facing=-1: a face-down body seen from its left; +1: the mirror image, as filmed
+    from its right side). Knees folded to `knee` deg (hips on the heels: about 25; lifted:
+    60), trunk sloping down to the shoulders, arms long on the mat. `reach` tilts the arms
+    in the image by that many degrees towards the person's left (negative: right): from
+    above, hands walked towards the camera sit lower in the image."""
+    arm = -15.0 + reach * facing
+    return Stick(width=0, torso=-10.0, head=-20.0, thigh={"left": -knee, "right": -knee},
+                 shin={"left": 180.0, "right": 180.0}, upper={"left": arm, "right": arm},
+                 fore={"left": arm, "right": arm}, facing=facing)
+
+
 def steps(segments: list, fps: float = 15.0, jitter_px: float = 0.0, seed: int = 0, t0: float = 0.0):
     """Frames at `fps` holding each pose for its seconds, switching in one frame:
     segments = [(pose, seconds)] with pose a Stick, a Front or None (nobody in view).

@@ -1,12 +1,14 @@
 """The engine on stick-figure traces: visibility gating, view check, side detection with
 switch delay, baseline for relative measures, live threshold updates."""
 
+from dataclasses import replace
+
 import pytest
 
 from coach import events as ev
 from coach.engine import Engine
-from coach.pose_spec import load_pose, raw_pose, spec_from_dict
-from stick import Front, Stick, drive, steps
+from coach.pose_spec import ViewRule, load_pose, raw_pose, spec_from_dict
+from stick import Front, Stick, child_pose, drive, steps
 
 FPS = 15.0
 
@@ -158,16 +160,40 @@ def test_side_follows_at_once_when_not_set_up_on_the_old_side():
     assert starts[0].t == pytest.approx(3.0, abs=0.2)
 
 
-def test_side_sign_rule_child_pose():
+def test_side_sign_rule_reads_the_change_from_the_neutral():
+    # child's pose: the side is the sign of the reach from the arms-ahead neutral, so it
+    # stays unknown until the neutral is learnt, then follows the hands
     spec = load_pose("childs_pose_side_reach")
-    assert spec.side.positive == "left"
-    to_image_right = Front(upper={"left": -60.0, "right": -60.0}, fore={"left": -60.0, "right": -60.0})
-    to_image_left = Front(upper={"left": -120.0, "right": -120.0}, fore={"left": -120.0, "right": -120.0})
-    t, f = steps([(to_image_right, 2.0), (Front(), 2.0), (to_image_left, 3.0)], FPS)
+    assert spec.side.positive == "left" and spec.measures[spec.side.measure].baseline
+    t, f = steps([(child_pose(), 2.5), (child_pose(20.0), 3.0), (child_pose(-20.0), 3.0)], FPS)
+    res = drive(Engine(spec), t, f)
+    assert res[int(1.0 * FPS)].measures["reach"] is None
+    assert res[int(5.4 * FPS)].side == "left"
+    assert res[-1].side == "right"
+
+
+def test_absolute_baseline_measure_is_the_size_of_the_change():
+    # arms ahead, the hands read +0.11 torso lengths; a small reach to the right crosses
+    # zero to -0.08: the size of the change is 0.18, not the 0.03 between the two sizes
+    spec = load_pose("childs_pose_side_reach")
+    t, f = steps([(child_pose(), 2.5), (child_pose(-10.0), 1.0)], FPS)
+    res = drive(Engine(spec), t, f)
+    last = res[-1].measures
+    assert last["reach"] == pytest.approx(-0.18, abs=0.01)
+    assert last["reach_size"] == pytest.approx(-last["reach"], abs=1e-9)
+
+
+def test_front_view_rule_warns_when_seen_side_on():
+    # a pose that wants the camera in front: a side-on body (shoulders and hips stacked in
+    # the image) reads a width ratio near 0 and gets the view cue
+    base = load_pose("childs_pose_side_reach")
+    spec = replace(base, view=ViewRule(kind="front", min_width_ratio=0.5, cue="Face the camera"))
+    t, f = steps([(Front(), 2.0), (child_pose(), 4.0)], FPS)
     e = Engine(spec)
     res = drive(e, t, f)
-    assert res[int(1.9 * FPS)].side == "left"      # hands at image right = the person's left
-    assert res[-1].side == "right"
+    assert res[int(1.9 * FPS)].view_ok and res[int(1.9 * FPS)].width_ratio > 0.5
+    assert not res[-1].view_ok and res[-1].width_ratio < 0.1
+    assert [x.text for x in kinds(e, ev.VIEW_WARNING)] == ["Face the camera"]
 
 
 # ------------------------------------------------------------------ baseline

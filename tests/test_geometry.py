@@ -78,6 +78,12 @@ def test_offset_axes_and_scale():
     assert g.offset(b, a, "y", 80.0) == pytest.approx(-0.5)
 
 
+@pytest.mark.parametrize("dx, expected", [(50.0, 0.3), (-50.0, -0.3), (0.0, 0.3)])
+def test_as_facing_right(dx, expected):
+    a = np.array([100.0, 100.0])
+    assert g.as_facing_right(0.3, a, a + np.array([dx, 20.0])) == expected
+
+
 def test_distance():
     assert g.distance(P(0, 0), P(3, 4)) == pytest.approx(5.0)
 

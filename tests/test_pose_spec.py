@@ -83,6 +83,18 @@ def test_unknown_landmark(tmp_path):
     assert "{near}_eer" in err.problem
 
 
+def test_facing_takes_two_known_landmarks(tmp_path):
+    old = 'facing = ["mid_hip", "mid_shoulder"]'
+    path, text = _edited(tmp_path, "childs_pose_side_reach", old, 'facing = ["mid_hip", "mid_shoulderr"]')
+    err = _error(path)
+    _assert_names(err, path, "measures.reach.facing", _line_of(text, "mid_shoulderr"))
+    assert "mid_shoulderr" in err.problem
+    path, text = _edited(tmp_path, "childs_pose_side_reach", old, 'facing = ["mid_hip"]')
+    err = _error(path)
+    _assert_names(err, path, "measures.reach.facing", _line_of(text, 'facing = ["mid_hip"]'))
+    assert "two landmark names" in err.problem
+
+
 def test_min_not_below_max_first_check(tmp_path):
     path, text = _edited(tmp_path, "kneeling_hip_flexor", "min = 50.0", "min = 160.0")
     err = _error(path)
@@ -131,11 +143,11 @@ def test_unknown_top_level_key(tmp_path):
 
 
 def test_toml_syntax_error(tmp_path):
-    path, text = _edited(tmp_path, "childs_pose_side_reach", "min = 0.45 ", "min = = 0.45 ")
+    path, text = _edited(tmp_path, "childs_pose_side_reach", "min = 0.15 ", "min = = 0.15 ")
     err = _error(path)
     assert "TOML syntax error" in err.problem
     assert err.path == str(path)
-    assert err.line == _line_of(text, "min = = 0.45")
+    assert err.line == _line_of(text, "min = = 0.15")
     assert f"{path}:{err.line}" in str(err)
 
 

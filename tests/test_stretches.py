@@ -9,7 +9,7 @@ import pytest
 from coach import events as ev
 from coach.engine import Engine
 from coach.pose_spec import load_pose
-from stick import Front, Stick, drive, steps
+from stick import Stick, child_pose, drive, steps
 
 FPS = 15.0
 TOL = 0.2     # seconds: hold timing
@@ -155,25 +155,25 @@ def test_hip_flexor_leaning_torso_is_a_fault():
     assert not kinds(e, ev.HOLD_START)
 
 
-# ------------------------------------------------------------------ 3. child's pose, side reach (front view)
+# ------------------------------------------------------------------ 3. child's pose, side reach (raised side view)
 
-def child(reach=0.0, trunk=45.0, torso=240.0):
-    """Seen from the front: arms straight, pointed `reach` deg towards the person's left
-    (image right; negative = their right). The mid-hip is `torso` px from the mid-shoulder,
-    up in the image and leaning `trunk` deg from the vertical, as the clips show with the
-    hips on the heels (45-55 deg; lifted hips stand the trunk up to about 20 deg)."""
-    d = -90.0 + reach
-    lean = math.radians(trunk)
-    side = -1.0 if reach < 0 else 1.0
-    return Front(upper=both(d), fore=both(d), hip=(side * torso * math.sin(lean), torso * math.cos(lean)))
-
-
-def test_childs_pose_reach_right_then_left_holds():
+@pytest.mark.parametrize("facing", [-1, 1])
+def test_childs_pose_reach_right_then_left_holds(facing):
+    # "Sit back onto your heels and extend your arms forward ... walk your hands to the
+    # right ... hold 20 seconds, then walk the hands to the left." From either side.
     held = 23.0
-    segs = [(child(), 3.0), (child(-70.0), held), (child(), 3.0), (child(70.0), held), (child(), 2.0)]
+    segs = [(child_pose(facing=facing), 3.0), (child_pose(-25.0, facing=facing), held),
+            (child_pose(facing=facing), 3.0), (child_pose(25.0, facing=facing), held), (child_pose(facing=facing), 2.0)]
     spec, e, res = run("childs_pose_side_reach", segs)
-    assert res[0].view_ok and res[0].width_ratio == pytest.approx((120 + 100) / 2 / 240)
-    assert res[-200].measures["reach"] == pytest.approx(170.0 * math.cos(math.radians(20.0)) / 240.0, abs=0.01)
+    assert res[0].view_ok and res[0].set_up
+    assert [x.t for x in kinds(e, ev.BASELINE)] == [pytest.approx(spec.baseline_s, abs=0.1)]
+    # 170 px arms tilted from -15 deg in the image, over a 160 px torso, from the neutral;
+    # + = the person's left from either side
+    def reach(r):
+        return facing * 170.0 * (math.sin(math.radians(-15.0 + r * facing)) - math.sin(math.radians(-15.0))) / 160.0
+    assert reach(-25.0) < -0.3 and reach(25.0) > 0.3
+    assert res[int(10 * FPS)].measures["reach"] == pytest.approx(reach(-25.0), abs=0.01)
+    assert res[-int(5 * FPS)].measures["reach"] == pytest.approx(reach(25.0), abs=0.01)
     recs = e.hold.records
     assert [r.side for r in recs] == ["right", "left"]
     assert all(r.completed for r in recs)
@@ -184,25 +184,34 @@ def test_childs_pose_reach_right_then_left_holds():
     assert kinds(e, ev.SET_COMPLETE)
 
 
-def test_childs_pose_no_reach_is_no_hold():
-    _, e, res = run("childs_pose_side_reach", [(child(), 10.0)])
+def test_childs_pose_arms_ahead_is_no_hold_and_asks_for_the_reach():
+    _, e, res = run("childs_pose_side_reach", [(child_pose(), 10.0)])
     assert e.hold.records == [] and not kinds(e, ev.HOLD_START)
+    # the hands sit below the knees from here, but that is this person's neutral
     assert res[-1].measures["reach_size"] == pytest.approx(0.0, abs=1e-6)
+    assert spoken(res)[:2] == ["Arms long, straight ahead on the mat: hold still", "Walk your hands to one side"]
 
 
 def test_childs_pose_hips_lifted_fault():
-    _, e, res = run("childs_pose_side_reach", [(child(), 2.0), (child(-70.0, trunk=15.0), 8.0)])
-    assert res[-1].measures["trunk_tilt"] == pytest.approx(15.0, abs=0.01)
+    _, e, res = run("childs_pose_side_reach", [(child_pose(), 2.5), (child_pose(-25.0, knee=60.0), 8.0)])
+    assert res[-1].measures["knee_fold"] == pytest.approx(60.0, abs=0.01)
     assert fault_ids(e) == ["hips_lifted"]
     assert not kinds(e, ev.HOLD_START)
     assert "Sit your hips back towards your heels" in spoken(res)
 
 
-def test_childs_pose_side_view_is_the_wrong_view():
-    side_on = Stick(width=0, torso=0.0, thigh=both(-60.0), shin=both(180.0), upper=both(0.0), fore=both(0.0))
-    _, e, res = run("childs_pose_side_reach", [(side_on, 5.0)])
+def test_childs_pose_sitting_up_is_not_judged():
+    upright = child_pose().with_(torso=90.0, head=90.0)
+    _, e, res = run("childs_pose_side_reach", [(upright, 5.0)])
+    assert not res[-1].set_up and not kinds(e, ev.BASELINE)
+    assert "Fold forward: forehead towards the mat, arms long" in spoken(res)
+
+
+def test_childs_pose_facing_the_camera_is_the_wrong_view():
+    facing_camera = child_pose().with_(spread_x=120.0)
+    _, e, res = run("childs_pose_side_reach", [(facing_camera, 5.0)])
     assert not res[-1].view_ok and kinds(e, ev.VIEW_WARNING)
-    assert "Face the camera with your head towards it" in spoken(res)
+    assert "Kneel side-on to the camera" in spoken(res)
 
 
 # ------------------------------------------------------------------ 4. seated forward bend
