@@ -40,26 +40,11 @@ def _ids(truths: list[Truth]) -> list[str]:
     return [t.video.stem for t in truths]
 
 
-#: Known misses, named here so they stay visible (strict: a fix makes them fail loudly).
-KNOWN_MISSES = {
-    ("test_reps_and_holds_match_truth", "childs_pose_both"):
-        "child's pose from the raised front camera: MediaPipe's wrists jump sides for seconds "
-        "during the right reach, breaking the hold (README, Limits)",
-    ("test_clean_clips_raise_few_faults", "childs_pose_both"):
-        "child's pose: the trunk stands up while the hands walk across and reads as lifted hips",
-}
-
-
-def _cases(test: str, truths: list[Truth]) -> list:
-    return [pytest.param(t, id=t.video.stem, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[(test, t.video.stem)]))
-            if (test, t.video.stem) in KNOWN_MISSES else pytest.param(t, id=t.video.stem) for t in truths]
-
-
 IDEAL = [t for t in TRUTHS if t.ideal_view]
 OFF30 = [t for t in TRUTHS if abs(t.view_offset_deg) >= 30]
 
 
-@pytest.mark.parametrize("truth", _cases("test_reps_and_holds_match_truth", IDEAL))
+@pytest.mark.parametrize("truth", IDEAL, ids=_ids(IDEAL))
 def test_reps_and_holds_match_truth(truth: Truth, reports: dict[str, dict]) -> None:
     rep = reports[truth.video.stem]
     assert rep["frames_with_person"] >= 0.9 * rep["frames"]
@@ -81,7 +66,7 @@ def test_deliberate_faults_are_found(truth: Truth, reports: dict[str, dict]) -> 
     assert not any(h["completed"] for h in rep["holds"])
 
 
-@pytest.mark.parametrize("truth", _cases("test_clean_clips_raise_few_faults", [t for t in IDEAL if t.clean]))
+@pytest.mark.parametrize("truth", [t for t in IDEAL if t.clean], ids=_ids([t for t in IDEAL if t.clean]))
 def test_clean_clips_raise_few_faults(truth: Truth, reports: dict[str, dict]) -> None:
     rep = reports[truth.video.stem]
     fault_s = sum(f["duration_s"] for f in rep["faults"])

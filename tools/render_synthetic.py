@@ -64,9 +64,9 @@ def _appearance(seed):
     style = dict(floor=pick(FLOORS), mat=pick(MATS), wall=pick(WALLS), shirt=pick(SHIRTS), legging=pick(LEGGINGS),
                  skin=pick(SKINS), ambient=float(rng.uniform(0.3, 0.45)), key=float(rng.uniform(3.0, 4.5)),
                  fill=float(rng.uniform(1.2, 2.0)), key_az=float(rng.uniform(-40, 40)))
-    cam = dict(height=float(rng.uniform(0.45, 0.8)), dist=float(rng.uniform(2.6, 3.3)),
-               front_height=float(rng.uniform(1.0, 1.3)), front_dist=float(rng.uniform(2.0, 2.3)),
-               sway_phase=rng.uniform(0, 2 * np.pi, 4))
+    cam = dict(height=float(rng.uniform(0.45, 0.8)), dist=float(rng.uniform(2.6, 3.3)))
+    rng.uniform(1.0, 1.3), rng.uniform(2.0, 2.3)   # the retired front camera's draws: keep the stream
+    cam["sway_phase"] = rng.uniform(0, 2 * np.pi, 4)
     return phen, style, cam
 
 
@@ -82,9 +82,9 @@ def vary(seed, variant, phen, style, cam):
     style = dict(style, shirt=other(SHIRTS, style["shirt"]), legging=other(LEGGINGS, style["legging"]),
                  ambient=float(rng.uniform(0.3, 0.45)), key=float(rng.uniform(3.0, 4.5)),
                  fill=float(rng.uniform(1.2, 2.0)), key_az=float(rng.uniform(-40, 40)))
-    cam = dict(height=float(rng.uniform(0.45, 0.8)), dist=float(rng.uniform(2.6, 3.3)),
-               front_height=float(rng.uniform(1.0, 1.3)), front_dist=float(rng.uniform(2.0, 2.3)),
-               sway_phase=rng.uniform(0, 2 * np.pi, 4))
+    cam = dict(height=float(rng.uniform(0.45, 0.8)), dist=float(rng.uniform(2.6, 3.3)))
+    rng.uniform(1.0, 1.3), rng.uniform(2.0, 2.3)   # the retired front camera's draws: keep the stream
+    cam["sway_phase"] = rng.uniform(0, 2 * np.pi, 4)
     return phen, style, cam
 
 
@@ -121,17 +121,12 @@ def controls_at(baked, t, sway, phase):
 
 
 def camera_for(spec, cam, centre):
+    """The subject's left side (+X), perpendicular to the body's long axis (Y), turned
+    `offset` deg and raised `cam_raise` m above the drawn height where the clip asks."""
     off = math.radians(spec["offset"])
-    if spec["view"] == "front":
-        # in front of the head (-Y), raised, looking down at the mat
-        d, h = cam["front_dist"], cam["front_height"]
-        v = np.array([math.sin(off) * d, -math.cos(off) * d])
-        target = np.array([centre[0], centre[1] - 0.1, 0.25])
-    else:
-        # subject's left side (+X), perpendicular to the body's long axis (Y)
-        d, h = cam["dist"], cam["height"]
-        v = np.array([math.cos(off) * d, math.sin(off) * d])
-        target = np.array([centre[0], centre[1], float(np.clip(centre[2], 0.25, 0.55))])
+    d, h = cam["dist"], cam["height"] + spec.get("cam_raise", 0.0)
+    v = np.array([math.cos(off) * d, math.sin(off) * d])
+    target = np.array([centre[0], centre[1], float(np.clip(centre[2], 0.25, 0.55))])
     eye = np.array([target[0] + v[0], target[1] + v[1], h])
     return eye, target, h
 
@@ -155,10 +150,7 @@ def render_clip(model, spec, out_dir: Path, crf=26, quiet=False):
     pts = np.concatenate(pts)
     centre = 0.5 * (pts.min(0) + pts.max(0))
     eye, target, cam_h = camera_for(spec, cam, centre)
-    if spec["view"] == "front":
-        style = dict(style, mat_size=(1.2, 1.9), mat_center=(0, float(centre[1]) + 0.1))
-    else:
-        style = dict(style, mat_size=(0.8, 2.0), mat_center=(0, float(centre[1])))
+    style = dict(style, mat_size=(0.8, 2.0), mat_center=(0, float(centre[1])))
     stage = Stage(style, eye, target)
     colors = body_colors(body, style["shirt"], style["legging"], style["skin"])
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -308,8 +300,7 @@ def main(argv=None):
             entry.update(render_clip(model, spec, out, crf=args.crf, quiet=args.quiet))
             print(f"  wrote {out / (nm + '.mp4')} ({entry['size_kb']} KB) in {entry['seconds']} s", flush=True)
         if not args.no_check:
-            near = None if spec["view"] == "front" else "left"
-            entry["check"] = check_clip(out, nm, near)
+            entry["check"] = check_clip(out, nm, "left")
             print(f"  mediapipe: {entry['check']}", flush=True)
         metrics[nm] = entry
         METRICS.write_text(json.dumps(metrics, indent=1, sort_keys=True))

@@ -51,8 +51,7 @@ def kneel_back(front: str):
 
 CHILD = dict(TALL_KNEEL, thL=62, thR=62, tau=118, spine=8, neck=12, uaL=92, uaR=92, faL=92, faR=92,
              hdL=92, hdR=92, spreadL=8, spreadR=8, abL=8, abR=8)
-# kneeling, sitting back on the heels, upright (start of the front-view clips: a tall
-# kneel puts the head above the raised front camera's frame)
+# kneeling, sitting back on the heels, upright (start of the child's-pose clips)
 SEIZA = dict(TALL_KNEEL, thL=62, thR=62, tau=0, uaL=30, uaR=30, faL=70, faR=70, hdL=70, hdR=70,
              spreadL=10, spreadR=10, abL=8, abR=8)
 # forehead and shins on the mat (trunk pitch), then each hand on the mat (that arm's three
@@ -68,6 +67,9 @@ def reach(side: str):
 
 
 CENTRE = dict(yawL=0, yawR=0, lat=0, twist=0)
+# child's pose is filmed from the side, this much (m) above the other side views' camera
+# height: looking down at the mat shows the sideways reach as depth
+CHILD_RAISE = 0.6
 
 SIT = dict(TALL_KNEEL, tau=-4, thL=90, thR=90, shL=90, shR=90, pfL=8, pfR=8, abL=4, abR=4,
            uaL=20, uaR=20, faL=55, faR=55, hdL=55, hdR=55, spreadL=14, spreadR=14)
@@ -203,9 +205,9 @@ def clip_hip_flexor_one(name, f, offset, seed, knee=90.0, hold=32.0, variant=0):
 def clip_childs_both(seed, variant=0):
     tp = Tempo(seed, variant)
     keys = [K(0, None, **SEIZA), K(1.5), K(3.0, None, **dict(CHILD, tau=70, uaL=60, uaR=60, faL=60, faR=60)),
-            K(5.0, CHILD_SOLVE, **CHILD)]
+            K(5.0, CHILD_SOLVE, **CHILD), K(8.0, CHILD_SOLVE, **CHILD)]
     holds = []
-    t = 5.0
+    t = 8.0      # arms straight ahead for 3 s first: the coach reads the reach from there
     for side in ("right", "left"):
         keys.append(K(t + 2.0, CHILD_SOLVE, **reach(side)))
         hs, he = t + 2.0, t + 24.0 + tp.hold()
@@ -215,16 +217,16 @@ def clip_childs_both(seed, variant=0):
         t = he + 2.0
     keys.append(K(t + 1.0))
     return dict(name=vname("childs_pose_both", variant), pose="childs_pose_side_reach", duration=t + 1.0, keys=keys,
-                view="front", offset=0, seed=seed, variant=variant, sway=0.8, reps=0, rep_times=[], holds=holds, faults=[], clean=True)
+                view="side", cam_raise=CHILD_RAISE, offset=0, seed=seed, variant=variant, sway=0.8, reps=0, rep_times=[], holds=holds, faults=[], clean=True)
 
 
 def clip_childs_hips(seed, variant=0):
-    end = 12.0 + Tempo(seed, variant).hold()
+    end = 14.0 + Tempo(seed, variant).hold()
     lifted = dict(CHILD, thL=22, thR=22, tau=125, spine=6)
-    keys = [K(0, None, **SEIZA), K(1.0), K(3.0, CHILD_SOLVE, **lifted), K(5.0, CHILD_SOLVE, **reach("right")),
-            K(end, CHILD_SOLVE, **reach("right"))]
+    keys = [K(0, None, **SEIZA), K(1.0), K(3.0, CHILD_SOLVE, **lifted), K(5.0, CHILD_SOLVE, **lifted),
+            K(7.0, CHILD_SOLVE, **reach("right")), K(end, CHILD_SOLVE, **reach("right"))]
     return dict(name=vname("childs_pose_fault_hips_lifted", variant), pose="childs_pose_side_reach", duration=end,
-                keys=keys, view="front", offset=0, seed=seed, variant=variant, sway=0.8, reps=0, rep_times=[],
+                keys=keys, view="side", cam_raise=CHILD_RAISE, offset=0, seed=seed, variant=variant, sway=0.8, reps=0, rep_times=[],
                 holds=[], faults=[{"id": "hips_lifted", "start": 3.0, "end": round(end, 2)}], clean=False)
 
 
