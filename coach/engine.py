@@ -120,6 +120,8 @@ class Engine:
         self.baseline: dict[str, float] = {}
         self._baseline_samples: dict[str, list[float]] = {m: [] for m, x in spec.measures.items() if x.baseline}
         self._baseline_time = 0.0
+        self._neutral_off = False   # the learnt neutral said the camera looks at an angle...
+        self._neutral_wait = False  # ...and is learnt again only after the person sits up
         self._last_t: float | None = None
         self._was_passing: dict[str, bool | None] = {}
         self._set_complete = False
@@ -230,16 +232,31 @@ class Engine:
 
         # the person's neutral: gathered while set up and viewed correctly
         baseline_ready = len(self.baseline) == len(self._baseline_samples)
-        if not baseline_ready and set_up and view_ok:
+        self._neutral_wait = self._neutral_wait and bool(set_up)
+        if not baseline_ready and set_up and view_ok and not self._neutral_wait:
             for name, samples in self._baseline_samples.items():
                 if raw[name] is not None:
                     samples.append(raw[name])
             self._baseline_time += dt
             if self._baseline_time >= spec.baseline_s and all(self._baseline_samples.values()):
-                self.baseline = {n: statistics.median(s) for n, s in self._baseline_samples.items()}
-                baseline_ready = True
-                out.append(Event(t, ev.BASELINE, "Got your neutral position", side, dict(self.baseline)))
+                base = {n: statistics.median(s) for n, s in self._baseline_samples.items()}
+                off = {n: base[n] for n, lim in spec.view.neutral_max if abs(base[n]) > lim}
+                if off:         # seen at an angle: say so; learn it again once they have sat up
+                    for samples in self._baseline_samples.values():
+                        samples.clear()
+                    self._baseline_time = 0.0
+                    if not self._neutral_off:
+                        out.append(Event(t, ev.VIEW_WARNING, spec.view.neutral_cue, side, {"neutral": off}))
+                    self._neutral_off = self._neutral_wait = True
+                else:
+                    if self._neutral_off:
+                        out.append(Event(t, ev.VIEW_OK, "", side))
+                    self._neutral_off = False
+                    self.baseline = base
+                    baseline_ready = True
+                    out.append(Event(t, ev.BASELINE, "Got your neutral position", side, dict(self.baseline)))
 
+        view_ok = view_ok and not self._neutral_off
         judging = set_up and view_ok and baseline_ready
         view_sure = view_ok and not self.view.pending   # no form cues while the view looks wrong
         failing: dict[str, tuple[str, float | None]] = {}
@@ -284,7 +301,7 @@ class Engine:
         if person is False:
             cands.append((cue_prio.VIEW, "Step into the frame so I can see your whole body"))
         elif not view_ok:
-            cands.append((cue_prio.VIEW, spec.view.cue))
+            cands.append((cue_prio.VIEW, spec.view.neutral_cue if self._neutral_off else spec.view.cue))
         # a hidden joint is named only where it keeps a check that matters now from being
         # judged, or (once set up) the rep or baseline measure from being read
         hidden_now = [statuses[c.id].hidden for c in spec.checks

@@ -121,6 +121,11 @@ class ViewRule:
     min_width_ratio: float | None = None
     after_s: float = 1.5
     cue: str = "Turn sideways to the camera"
+    # a learnt neutral further from 0 than this (per baseline measure) means the camera
+    # looks at an angle: the coach says `neutral_cue`, judges nothing, and learns the
+    # neutral again once the person has left the set-up position (sat up to fix the camera)
+    neutral_max: tuple[tuple[str, float], ...] = ()
+    neutral_cue: str = "The camera sees you at an angle: sit up and turn it square to your side"
 
 
 @dataclass(frozen=True)
@@ -339,13 +344,20 @@ def spec_from_dict(d: dict[str, Any], path: Path | str = "<pose>", text: str = "
             raise r.fail(f"checks.{c}", "check ids must be unique")
 
     vt = r.get(d, "view", "", dict)
-    r.unknown(vt, {"kind", "max_width_ratio", "min_width_ratio", "after_s", "cue"}, "view")
+    r.unknown(vt, {"kind", "max_width_ratio", "min_width_ratio", "after_s", "cue", "neutral_max", "neutral_cue"}, "view")
+    neutral_t = r.get(vt, "neutral_max", "view", dict, {})
+    for n in neutral_t:
+        if n not in measures or not measures[n].baseline:
+            raise r.fail("view.neutral_max", f"{n!r} is not a measure with baseline = true")
     view = ViewRule(
         kind=r.get(vt, "kind", "view", str, choices=VIEWS),
         max_width_ratio=r.get(vt, "max_width_ratio", "view", float, None, lo=0.0, hi=5.0),
         min_width_ratio=r.get(vt, "min_width_ratio", "view", float, None, lo=0.0, hi=5.0),
         after_s=r.get(vt, "after_s", "view", float, 1.5, lo=0.0, hi=30.0),
         cue=r.get(vt, "cue", "view", str, "Turn sideways to the camera"),
+        neutral_max=tuple((n, r.get(neutral_t, n, "view.neutral_max", float, lo=0.0, hi=_UNITS[measures[n].unit][1]))
+                          for n in neutral_t),
+        neutral_cue=r.get(vt, "neutral_cue", "view", str, ViewRule.neutral_cue),
     )
 
     st = r.get(d, "side", "", dict, {})

@@ -95,6 +95,14 @@ def test_facing_takes_two_known_landmarks(tmp_path):
     assert "two landmark names" in err.problem
 
 
+def test_view_neutral_max_names_a_baseline_measure(tmp_path):
+    path, text = _edited(tmp_path, "childs_pose_side_reach", "neutral_max = { reach = 0.16 }",
+                         "neutral_max = { knee_fold = 30.0 }")
+    err = _error(path)
+    _assert_names(err, path, "view.neutral_max", _line_of(text, "neutral_max ="))
+    assert "'knee_fold'" in err.problem and "baseline" in err.problem
+
+
 def test_min_not_below_max_first_check(tmp_path):
     path, text = _edited(tmp_path, "kneeling_hip_flexor", "min = 50.0", "min = 160.0")
     err = _error(path)

@@ -207,6 +207,27 @@ def test_childs_pose_sitting_up_is_not_judged():
     assert "Fold forward: forehead towards the mat, arms long" in spoken(res)
 
 
+def test_childs_pose_neutral_seen_at_an_angle_is_refused_until_set_up_again():
+    # a camera turned 30 deg off the side tilts the knees-to-hands line on the mat: the
+    # arms-ahead neutral reads far from level, so nothing is judged (a reach that follows
+    # included) until the person sits up, fixes the camera and folds forward again
+    angled = child_pose(12.0)
+    upright = child_pose().with_(torso=90.0, head=90.0)
+    # the reach after the warning reads near level from this camera: learnt as a neutral
+    # it would pass, which is why the coach waits for the person to sit up
+    segs = [(angled, 3.0), (child_pose(-7.0), 5.0), (upright, 2.0), (child_pose(), 3.0), (child_pose(-25.0), 23.0)]
+    spec, e, res = run("childs_pose_side_reach", segs)
+    warn = kinds(e, ev.VIEW_WARNING)
+    assert [w.text for w in warn] == [spec.view.neutral_cue]
+    assert warn[0].t == pytest.approx(spec.baseline_s, abs=0.1) and warn[0].data["neutral"]["reach"] > 0.16
+    assert not any(r.view_ok for r in res[int(2.1 * FPS):int(10 * FPS)])
+    assert [x.t for x in kinds(e, ev.BASELINE)] == [pytest.approx(10.0 + spec.baseline_s, abs=0.1)]
+    assert [x.t for x in kinds(e, ev.VIEW_OK)] == [pytest.approx(10.0 + spec.baseline_s, abs=0.1)]
+    assert [(r.side, r.completed) for r in e.hold.records] == [("right", True)]
+    assert e.hold.records[0].start == pytest.approx(13.0, abs=TOL)
+    assert not fault_ids(e)
+
+
 def test_childs_pose_facing_the_camera_is_the_wrong_view():
     facing_camera = child_pose().with_(spread_x=120.0)
     _, e, res = run("childs_pose_side_reach", [(facing_camera, 5.0)])
