@@ -202,13 +202,13 @@ def clip_hip_flexor_one(name, f, offset, seed, knee=90.0, hold=32.0, variant=0):
                 offset=offset, seed=seed, variant=variant, sway=1.0, reps=0, rep_times=[], holds=holds, faults=faults, clean=clean)
 
 
-def clip_childs_both(seed, variant=0):
+def clip_childs_both(seed, variant=0, name="childs_pose_both", offset=0, sides=("right", "left")):
     tp = Tempo(seed, variant)
     keys = [K(0, None, **SEIZA), K(1.5), K(3.0, None, **dict(CHILD, tau=70, uaL=60, uaR=60, faL=60, faR=60)),
             K(5.0, CHILD_SOLVE, **CHILD), K(8.0, CHILD_SOLVE, **CHILD)]
     holds = []
     t = 8.0      # arms straight ahead for 3 s first: the coach reads the reach from there
-    for side in ("right", "left"):
+    for side in sides:
         keys.append(K(t + 2.0, CHILD_SOLVE, **reach(side)))
         hs, he = t + 2.0, t + 24.0 + tp.hold()
         keys.append(K(he, CHILD_SOLVE, **reach(side)))
@@ -216,8 +216,8 @@ def clip_childs_both(seed, variant=0):
         holds.append(hold_entry(side, hs, he))
         t = he + 2.0
     keys.append(K(t + 1.0))
-    return dict(name=vname("childs_pose_both", variant), pose="childs_pose_side_reach", duration=t + 1.0, keys=keys,
-                view="side", cam_raise=CHILD_RAISE, offset=0, seed=seed, variant=variant, sway=0.8, reps=0, rep_times=[], holds=holds, faults=[], clean=True)
+    return dict(name=vname(name, variant), pose="childs_pose_side_reach", duration=t + 1.0, keys=keys,
+                view="side", cam_raise=CHILD_RAISE, offset=offset, seed=seed, variant=variant, sway=0.8, reps=0, rep_times=[], holds=holds, faults=[], clean=True)
 
 
 def clip_childs_hips(seed, variant=0):
@@ -306,6 +306,7 @@ def all_clips(variant: int = 0):
         clip_hip_flexor_one("hip_flexor_off30", "R", 30, 24, variant=v),
         clip_childs_both(31, variant=v),
         clip_childs_hips(32, variant=v),
+        clip_childs_both(33, variant=v, name="childs_pose_off30", offset=30, sides=("left",)),
         clip_forward_bend(41, variant=v),
         clip_forward_rounded(42, variant=v),
         clip_knee_both(51, variant=v),
