@@ -5,6 +5,15 @@ between processes, and separate processes sidestep the GIL for the Python parts)
 Each video gets a fresh pose model so its results equal a single `coach review`.
 Workers send frame counts back through a queue for one overall progress bar. A video
 that fails (corrupt, unreadable, unknown stretch) is reported and the batch goes on.
+
+Each worker runs OpenCV single-threaded (`_init_worker`): its per-frame calls (colour
+conversion, drawing) are too small to gain from OpenCV's thread pool, whose threads spin
+while waiting for the next call and so took about 0.8 CPU ms a frame that a second job
+could use. When the jobs already take every core, each job runs its decode, inference and
+overlay+encode stages in one thread instead of three (`review_video(pipelined=False)`,
+same outputs): overlapping them only pays while a core is idle, and handing frames
+between threads costs CPU that the other jobs need. Videos are handed out longest first,
+so a long one does not start last and leave the other workers idle at the end.
 """
 
 from __future__ import annotations
@@ -152,7 +161,7 @@ def _is_user_error(e: Exception) -> bool:
 
 
 def review_one(item: BatchItem, out_root: Path, choice: BackendChoice, write_video: bool,
-               progress_q=None) -> BatchResult:
+               progress_q=None, pipelined: bool = True) -> BatchResult:
     """Review one video in this process; every failure becomes `error`, never an exception."""
     from coach.profiles import load_spec
     from coach.review import review_video
@@ -167,7 +176,8 @@ def review_one(item: BatchItem, out_root: Path, choice: BackendChoice, write_vid
         spec = load_spec(item.pose, item.profile or None)
         backend = _CountingBackend(choice.create(), progress_q)
         out = review_video(item.video, spec, Path(out_root) / item.video.stem, backend=backend,
-                           write_video=write_video, progress=False, profile=item.profile)
+                           write_video=write_video, progress=False, profile=item.profile,
+                           pipelined=pipelined)
         rec = out.record
         res.frames, res.report, res.complete = rec.frames, out.report_json, out.complete
         res.reps = rec.rep_count if rec.counts_reps or rec.holds_are_reps else None
@@ -185,20 +195,38 @@ def review_one(item: BatchItem, out_root: Path, choice: BackendChoice, write_vid
     return res
 
 
+def _init_worker() -> None:
+    """Runs once in each worker process before its first video."""
+    cv2.setNumThreads(1)        # see the module docstring: same frames, less CPU spent waiting
+
+
 def _worker(item: BatchItem, out_root: Path, choice: BackendChoice, write_video: bool,
-            progress_q) -> BatchResult:
-    return review_one(item, out_root, choice, write_video, progress_q)
+            progress_q, pipelined: bool) -> BatchResult:
+    return review_one(item, out_root, choice, write_video, progress_q, pipelined)
 
 
 def default_jobs(n_videos: int) -> int:
     return max(1, min(n_videos, os.cpu_count() or 1))
 
 
+def longest_first(frames: dict[int, int]) -> list[int]:
+    """The keys of `frames` (item index -> frame count) in the order to hand them out:
+    most frames first, ties in their own order."""
+    return sorted(frames, key=lambda k: -frames[k])
+
+
+def pipelined_jobs(jobs: int) -> bool:
+    """Whether each of `jobs` worker processes should overlap its stages in threads: only
+    while the jobs leave a core free for it (see the module docstring)."""
+    return jobs < (os.cpu_count() or 1)
+
+
 def run_batch(items: list[BatchItem], out_root: Path, jobs: int = 1,
               choice: BackendChoice = BackendChoice(), write_video: bool = True,
               progress: bool = True) -> BatchSummary:
-    """Review `items` with `jobs` processes; results in the order of `items`."""
-    total = sum(frame_count(i.video) for i in items if i.pose)
+    """Review `items` with `jobs` processes, longest video first; results in the order of `items`."""
+    frames = {k: frame_count(it.video) for k, it in enumerate(items) if it.pose}
+    total = sum(frames.values())
     bar = tqdm(total=total or None, unit="frame", desc=f"review {len(items)} videos", disable=not progress)
     ctx = mp.get_context("spawn")      # no fork of a process that holds threads or a model
     manager = ctx.Manager()
@@ -219,9 +247,10 @@ def run_batch(items: list[BatchItem], out_root: Path, jobs: int = 1,
     t0 = time.perf_counter()
     results: dict[int, BatchResult] = {}
     try:
-        with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=ctx) as pool:
-            futs = {pool.submit(_worker, it, out_root, choice, write_video, progress_q): k
-                    for k, it in enumerate(items) if it.pose}
+        with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=ctx, initializer=_init_worker) as pool:
+            pipelined = pipelined_jobs(jobs)
+            futs = {pool.submit(_worker, items[k], out_root, choice, write_video, progress_q, pipelined): k
+                    for k in longest_first(frames)}
             for k, it in enumerate(items):
                 if not it.pose:                 # nothing to run: say why at once
                     results[k] = review_one(it, out_root, choice, write_video)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from coach.batch import BatchItem, plan, run_batch, summary_table
+import coach.batch
+from coach.batch import BatchItem, longest_first, pipelined_jobs, plan, run_batch, summary_table
 from coach.bench_speed import write_test_clip
 from coach.cli import main
 from coach.pose_backend import BackendChoice, BackendError
@@ -98,3 +99,39 @@ def test_cli_review_folder_refuses_a_bad_profile_before_starting(folder, tmp_pat
     err = capsys.readouterr().err
     assert rc == 2 and "bad.toml:4" in err and "target" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_longest_video_is_handed_out_first_ties_in_order():
+    assert longest_first({0: 12, 1: 15, 3: 0, 4: 15}) == [1, 4, 0, 3]
+
+
+def test_jobs_that_take_every_core_run_their_stages_in_one_thread(monkeypatch):
+    monkeypatch.setattr(coach.batch.os, "cpu_count", lambda: 2)
+    assert pipelined_jobs(1) and not pipelined_jobs(2) and not pipelined_jobs(3)
+    monkeypatch.setattr(coach.batch.os, "cpu_count", lambda: None)
+    assert not pipelined_jobs(1)
+
+
+def test_batch_outputs_equal_a_single_review_whether_its_jobs_overlap_stages_or_not(folder, tmp_path, monkeypatch):
+    """Workers with OpenCV single-threaded and, when the jobs take every core, one thread per
+    job write what `coach review VIDEO` writes; results come back in the order given."""
+    from test_pipeline import FakeBackend
+
+    from coach.pose_spec import load_pose
+    from coach.review import review_video
+
+    items = [BatchItem(folder / "a.mp4", "kneeling_hip_flexor"), BatchItem(folder / "b.mp4", "cat_cow")]
+    for cores in (1, 4):                 # 2 jobs on 1 core: one thread each; on 4 cores: pipelined
+        monkeypatch.setattr(coach.batch.os, "cpu_count", lambda: cores)
+        summary = run_batch(items, tmp_path / f"batch{cores}", jobs=2, choice=FakeChoice(), progress=False)
+        assert [r.video.name for r in summary.results] == ["a.mp4", "b.mp4"]
+        assert all(r.ok for r in summary.results), [r.error for r in summary.results]
+        for it in items:
+            single = review_video(it.video, load_pose(it.pose), tmp_path / f"single{cores}" / it.video.stem,
+                                  backend=FakeBackend(), progress=False)
+            stem = it.video.stem
+            batch_dir = tmp_path / f"batch{cores}" / stem
+            assert (json.loads((batch_dir / f"{stem}.report.json").read_text())
+                    == json.loads(single.report_json.read_text()))
+            assert (batch_dir / f"{stem}.report.csv").read_text() == single.report_csv.read_text()
+            assert (batch_dir / f"{stem}.annotated.mp4").read_bytes() == single.video.read_bytes()
