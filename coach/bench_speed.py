@@ -374,8 +374,8 @@ def run(args: argparse.Namespace) -> int:
     # what 2 idle cores allow, from the stages' CPU costs (steady state, start-up excluded)
     cpu_ms = sum(c.cpu_ms for c in stages.values())
     infer_cpu = infer.cpu_ms
-    r1 = min(1000.0 / infer_cpu, 2000.0 / cpu_ms)      # one job: its slowest stage, or 2 cores
-    r2 = min(2000.0 / infer_cpu, 2000.0 / cpu_ms)      # two jobs: 2 cores shared by both
+    r1 = min(pipe_fps, 2000.0 / cpu_ms)                # one job: as fast as its review pipeline runs
+    r2 = min(2 * r1, 2000.0 / cpu_ms)                  # two jobs: 2 cores shared by both
     notes = {"batch fps, 1 job": f"{args.batch_videos} videos, {frames1} frames, process start-up included",
              "batch 2 jobs / 1 job": f"2 cores allow about {r2 / r1:.2f} at {cpu_ms:.0f} CPU ms/frame",
              "pipeline / bare inference": f"2 cores allow about {min(1.0, 2 * infer_cpu / cpu_ms):.2f}"}
