@@ -151,7 +151,7 @@ class Engine:
             v = evaluate(m, lm, near, near, self.spec.min_visibility)
             if m.baseline:        # the sign of the change from the person's neutral
                 v = None if v is None or rule.measure not in self.baseline else v - self.baseline[rule.measure]
-            raw = None if v is None or abs(v) < 1e-9 else (
+            raw = None if v is None or abs(v) <= max(rule.min_size, 1e-9) else (
                 rule.positive if v > 0 else ("right" if rule.positive == "left" else "left"))
         else:
             vl = evaluate(m, lm, "left", near, self.spec.min_visibility)

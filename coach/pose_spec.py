@@ -74,6 +74,7 @@ class SideRule:
     detect: str = "smaller"        # smaller | larger | sign
     measure: str = ""
     positive: str = "left"         # detect = "sign": the side a positive value means
+    min_size: float = 0.0          # detect = "sign": a value nearer 0 names no side (e.g. arms ahead)
     switch_after_s: float = 1.0    # a new side must win this long before the coach follows
     labels: dict[str, str] = field(default_factory=dict)
 
@@ -361,12 +362,13 @@ def spec_from_dict(d: dict[str, Any], path: Path | str = "<pose>", text: str = "
     )
 
     st = r.get(d, "side", "", dict, {})
-    r.unknown(st, {"mode", "detect", "measure", "positive", "switch_after_s", "labels"}, "side")
+    r.unknown(st, {"mode", "detect", "measure", "positive", "min_size", "switch_after_s", "labels"}, "side")
     side = SideRule(
         mode=r.get(st, "mode", "side", str, "none", choices=("none", "per_side")),
         detect=r.get(st, "detect", "side", str, "smaller", choices=SIDE_DETECT),
         measure=r.get(st, "measure", "side", str, ""),
         positive=r.get(st, "positive", "side", str, "left", choices=SIDES),
+        min_size=r.get(st, "min_size", "side", float, 0.0, lo=0.0, hi=360.0),
         switch_after_s=r.get(st, "switch_after_s", "side", float, 1.0, lo=0.0, hi=30.0),
         labels=r.get(st, "labels", "side", dict, {}),
     )

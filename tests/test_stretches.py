@@ -185,10 +185,12 @@ def test_childs_pose_reach_right_then_left_holds(facing):
 
 
 def test_childs_pose_arms_ahead_is_no_hold_and_asks_for_the_reach():
-    _, e, res = run("childs_pose_side_reach", [(child_pose(), 10.0)])
+    _, e, res = run("childs_pose_side_reach", [(child_pose(), 10.0)], jitter_px=1.0)
     assert e.hold.records == [] and not kinds(e, ev.HOLD_START)
-    # the hands sit below the knees from here, but that is this person's neutral
-    assert res[-1].measures["reach_size"] == pytest.approx(0.0, abs=1e-6)
+    # the hands sit below the knees from here, but that is this person's neutral; landmark
+    # jitter moves the reach either way of it without naming a side
+    assert res[-1].measures["reach_size"] == pytest.approx(0.0, abs=0.03)
+    assert {r.side for r in res} == {"none"}
     assert spoken(res)[:2] == ["Arms long, straight ahead on the mat: hold still", "Walk your hands to one side"]
 
 
