@@ -76,8 +76,8 @@ class Stick:
 class Front:
     """A person seen from the front (facing the camera), drawn straight in the image plane:
     their left is at image right. Directions are degrees y-up (0 = image right, -90 = down);
-    `hip` is the mid-hip relative to the mid-shoulder (y-up px). Default: child's pose seen
-    from a raised camera in front of the head, arms reaching straight towards the camera."""
+    `hip` is the mid-hip relative to the mid-shoulder (y-up px). Used to test the front-view
+    rule (shoulders and hips wide apart in the image)."""
 
     shoulder: tuple[float, float] = (320.0, 150.0)   # mid-shoulder, y-up px
     shoulder_width: float = 120.0
