@@ -141,6 +141,14 @@ class Engine:
         self.faults.after_s, self.faults.clear_s = spec.fault_after_s, spec.fault_clear_s
 
     # ------------------------------------------------------------ helpers
+    def _from_neutral(self, name: str, v: float | None) -> float | None:
+        """A baseline measure's raw value as a change from the person's neutral (its size
+        for an absolute measure); None until the neutral is learnt."""
+        if v is None or name not in self.baseline:
+            return None
+        d = v - self.baseline[name]
+        return abs(d) if self.spec.measures[name].absolute else d
+
     def _near_and_side(self, t: float, lm: np.ndarray) -> tuple[str, str]:
         near = near_side(lm)
         rule = self.spec.side
@@ -150,7 +158,7 @@ class Engine:
         if rule.detect == "sign":
             v = evaluate(m, lm, near, near, self.spec.min_visibility)
             if m.baseline:        # the sign of the change from the person's neutral
-                v = None if v is None or rule.measure not in self.baseline else v - self.baseline[rule.measure]
+                v = self._from_neutral(rule.measure, v)
             raw = None if v is None or abs(v) <= max(rule.min_size, 1e-9) else (
                 rule.positive if v > 0 else ("right" if rule.positive == "left" else "left"))
         else:
@@ -214,11 +222,7 @@ class Engine:
             raw[name] = v
         measures = dict(raw)
         for name in self._baseline_samples:
-            if raw[name] is None or name not in self.baseline:
-                measures[name] = None
-            else:
-                d = raw[name] - self.baseline[name]
-                measures[name] = abs(d) if spec.measures[name].absolute else d
+            measures[name] = self._from_neutral(name, raw[name])
 
         # checks
         statuses: dict[str, CheckStatus] = {}
