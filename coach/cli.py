@@ -7,10 +7,10 @@ import importlib
 import sys
 
 from coach import __version__
-from coach.pose_backend import BackendError
-from coach.pose_spec import SpecError
-from coach.review import OutputError
-from coach.video_source import VideoError
+from coach.io.pose_backend import BackendError
+from coach.rules.pose_spec import SpecError
+from coach.app.review import OutputError
+from coach.io.video_source import VideoError
 
 #: Sub-command modules; each has register(subparsers) and sets `func` on its parser.
 COMMANDS = [

@@ -59,7 +59,7 @@ def robust_hip_flexor_trace(seconds: float = 40.0, fps: float = 10.0, jitter_px:
 
 def robust_run_engine(spec, times, frames):
     """Feed (times, frames) to a fresh Engine; returns (engine, results)."""
-    from coach.engine import Engine
+    from coach.core.engine import Engine
 
     eng = Engine(spec)
     results = [eng.step(float(t), f) for t, f in zip(times, frames)]

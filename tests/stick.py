@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from coach.landmarks import INDEX, N_LANDMARKS
+from coach.core.landmarks import INDEX, N_LANDMARKS
 
 LEN = {"torso": 160.0, "head": 45.0, "thigh": 130.0, "shin": 120.0, "upper": 90.0, "fore": 80.0, "foot": 30.0}
 

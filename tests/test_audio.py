@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pygame
 
-from coach import audio as au
-from coach import events as ev
-from coach.audio import Audio, make_tones
-from coach.events import Event
+from coach.app import audio as au
+from coach.core import events as ev
+from coach.app.audio import Audio, make_tones
+from coach.core.events import Event
 
 
 class WavSpeech:

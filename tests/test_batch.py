@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-import coach.batch
-from coach.batch import BatchItem, longest_first, pipelined_jobs, plan, run_batch, summary_table
-from coach.bench_speed import write_test_clip
+import coach.app.batch
+from coach.app.batch import BatchItem, longest_first, pipelined_jobs, plan, run_batch, summary_table
+from coach.bench.speed import write_test_clip
 from coach.cli import main
-from coach.pose_backend import BackendChoice, BackendError
+from coach.io.pose_backend import BackendChoice, BackendError
 
 
 @dataclass(frozen=True)
@@ -106,9 +106,9 @@ def test_longest_video_is_handed_out_first_ties_in_order():
 
 
 def test_jobs_that_take_every_core_run_their_stages_in_one_thread(monkeypatch):
-    monkeypatch.setattr(coach.batch.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(coach.app.batch.os, "cpu_count", lambda: 2)
     assert pipelined_jobs(1) and not pipelined_jobs(2) and not pipelined_jobs(3)
-    monkeypatch.setattr(coach.batch.os, "cpu_count", lambda: None)
+    monkeypatch.setattr(coach.app.batch.os, "cpu_count", lambda: None)
     assert not pipelined_jobs(1)
 
 
@@ -117,12 +117,12 @@ def test_batch_outputs_equal_a_single_review_whether_its_jobs_overlap_stages_or_
     job write what `coach review VIDEO` writes; results come back in the order given."""
     from test_pipeline import FakeBackend
 
-    from coach.pose_spec import load_pose
-    from coach.review import review_video
+    from coach.rules.pose_spec import load_pose
+    from coach.app.review import review_video
 
     items = [BatchItem(folder / "a.mp4", "kneeling_hip_flexor"), BatchItem(folder / "b.mp4", "cat_cow")]
     for cores in (1, 4):                 # 2 jobs on 1 core: one thread each; on 4 cores: pipelined
-        monkeypatch.setattr(coach.batch.os, "cpu_count", lambda: cores)
+        monkeypatch.setattr(coach.app.batch.os, "cpu_count", lambda: cores)
         summary = run_batch(items, tmp_path / f"batch{cores}", jobs=2, choice=FakeChoice(), progress=False)
         assert [r.video.name for r in summary.results] == ["a.mp4", "b.mp4"]
         assert all(r.ok for r in summary.results), [r.error for r in summary.results]

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from coach.bench_speed import TARGETS, Cost, format_table, misses, write_test_clip
+from coach.bench.speed import TARGETS, Cost, format_table, misses, write_test_clip
 from coach.cli import main
-from coach.pose_backend import BackendChoice, BackendError
+from coach.io.pose_backend import BackendChoice, BackendError
 
 STAGES = ["decode", "inference", "checks (engine.step)", "overlay", "encode"]
 FIGURES = ["bare inference fps", "review pipeline fps", "review sequential fps", "pipeline / bare inference",

@@ -8,10 +8,10 @@ import pytest
 
 from stick import Stick, trace as stick_trace
 from coach import cli
-from coach.calibrate import Margins, propose
-from coach.profiles import load_profile, load_spec
-from coach.scoring import score_trace
-from coach.trace import Trace, save_trace
+from coach.physio.calibrate import Margins, propose
+from coach.rules.profiles import load_profile, load_spec
+from coach.core.scoring import score_trace
+from coach.io.trace import Trace, save_trace
 
 # ---------------------------------------------------------------- demonstration traces
 # (test_replay.py imports these)
@@ -81,7 +81,7 @@ def test_calibrating_a_patient_below_the_default_band_removes_the_fault(tmp_path
     assert [f["id"] for f in before.faults] == ["front_knee_angle"]
     cal = propose(demo, spec, Margins(deg=4.0))
     assert cal.changes["checks.front_knee_angle.min"] == pytest.approx(58.0)
-    from coach.profiles import save_overrides
+    from coach.rules.profiles import save_overrides
     save_overrides(tmp_path / "p.toml", "kneeling_hip_flexor", cal.changes, who="physio")
     after = score_trace(demo, load_spec("kneeling_hip_flexor", tmp_path / "p.toml")).record
     assert after.faults == []
@@ -111,7 +111,7 @@ def test_small_demonstrated_amplitude_gives_thresholds_that_count_its_reps(tmp_p
     demo = cat_cow_trace(cycles=5, amplitude=8.0)    # under the default 10 deg: no rep counted
     assert score_trace(demo, load_spec("cat_cow")).record.rep_count == 0
     cal = propose(demo, load_spec("cat_cow"))
-    from coach.profiles import save_overrides
+    from coach.rules.profiles import save_overrides
     save_overrides(tmp_path / "p.toml", "cat_cow", cal.changes)
     assert score_trace(demo, load_spec("cat_cow", tmp_path / "p.toml")).record.rep_count == 5
 
@@ -169,7 +169,7 @@ def test_cli_calibrate_from_a_video_file_goes_through_the_camera_path(tmp_path, 
     """A video file is read by VideoSource and a pose backend exactly like a camera; a fake
     backend here returns the stick landmarks for each frame."""
     import cv2
-    from coach import pose_backend
+    from coach.io import pose_backend
 
     demo = hip_flexor_trace(100.0, hold_s=12.0, fps=10.0)
     video = tmp_path / "demo.avi"

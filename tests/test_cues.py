@@ -1,7 +1,7 @@
 """Cue arbitration: one cue at a time, most important first, a minimum gap between cues
 and a repeat window per cue."""
 
-from coach.cues import EVENT, FORM, PHASE, PRAISE, SAFETY, SETUP, VIEW, CueArbiter, CueSettings
+from coach.core.cues import EVENT, FORM, PHASE, PRAISE, SAFETY, SETUP, VIEW, CueArbiter, CueSettings
 
 S = CueSettings(min_gap_s=2.5, repeat_s=8.0, show_s=3.0)
 

@@ -11,9 +11,9 @@ import cv2
 import pytest
 
 from conftest import SAMPLES
-from coach.batch import BatchItem, run_batch
+from coach.app.batch import BatchItem, run_batch
 from coach.cli import main
-from coach.truth import Truth, find_truths
+from coach.bench.truth import Truth, find_truths
 
 TRUTHS = find_truths(SAMPLES)
 HOLD_TOLERANCE_S = 1.0

@@ -5,9 +5,9 @@ from dataclasses import replace
 
 import pytest
 
-from coach import events as ev
-from coach.engine import Engine
-from coach.pose_spec import ViewRule, load_pose, raw_pose, spec_from_dict
+from coach.core import events as ev
+from coach.core.engine import Engine
+from coach.rules.pose_spec import ViewRule, load_pose, raw_pose, spec_from_dict
 from stick import Front, Stick, child_pose, drive, steps
 
 FPS = 15.0

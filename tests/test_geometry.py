@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from coach import geometry as g
+from coach.core import geometry as g
 
 
 def P(x, y):

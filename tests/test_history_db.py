@@ -13,11 +13,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from coach import events as ev
-from coach.events import Event
-from coach.history_db import (MIGRATIONS, SCHEMA_VERSION, HistorySink, connect, default_db_path, get_meta,
+from coach.core import events as ev
+from coach.core.events import Event
+from coach.app.history_db import (MIGRATIONS, SCHEMA_VERSION, HistorySink, connect, default_db_path, get_meta,
                               import_record, load_set_rows, migrate, session_summaries, set_meta, spec_rules)
-from coach.pose_spec import load_pose
+from coach.rules.pose_spec import load_pose
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -72,10 +72,10 @@ def test_sink_records_a_session_and_finish_settles_it(tmp_path):
 WRITER = textwrap.dedent("""
     import sys, time
     from types import SimpleNamespace
-    from coach import events as ev
-    from coach.events import Event
-    from coach.history_db import HistorySink
-    from coach.pose_spec import load_pose
+    from coach.core import events as ev
+    from coach.core.events import Event
+    from coach.app.history_db import HistorySink
+    from coach.rules.pose_spec import load_pose
     spec = load_pose("cat_cow")
     sink = HistorySink(sys.argv[1])
     sink.on_start(spec, "camera 0", "")
@@ -149,7 +149,7 @@ def test_newer_database_is_refused(tmp_path):
 
 
 def test_import_review_record(tmp_path):
-    from coach.record import StretchRecord
+    from coach.core.record import StretchRecord
     rec = StretchRecord(pose="cat_cow", title="Cat-Cow Pose", source="clip.mp4", duration_s=30.0, frames=300,
                         frames_with_person=290,
                         reps=[{"index": i, "side": "none", "start": i * 3.0, "end": i * 3.0 + 2, "duration_s": 2,

@@ -2,9 +2,9 @@
 lapse, completion at the target, side switch, finish(). 1/16 s steps (exact in binary)."""
 
 
-from coach import events as ev
-from coach.holds import HoldTimer
-from coach.pose_spec import HoldRule
+from coach.core import events as ev
+from coach.core.holds import HoldTimer
+from coach.rules.pose_spec import HoldRule
 
 DT = 1.0 / 16.0
 RULE = HoldRule(seconds=10.0, count=1, min_enter_s=0.5, grace_s=2.0)

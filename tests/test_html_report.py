@@ -15,12 +15,12 @@ from types import SimpleNamespace
 import pytest
 from matplotlib.image import imread
 
-from coach import events as ev
+from coach.core import events as ev
 from coach.cli import main
-from coach.events import Event
-from coach.history_db import HistorySink, connect, import_record, load_set_rows
-from coach.html_report import build_report, rom_value, week_counts
-from coach.pose_spec import load_pose
+from coach.core.events import Event
+from coach.app.history_db import HistorySink, connect, import_record, load_set_rows
+from coach.app.html_report import build_report, rom_value, week_counts
+from coach.rules.pose_spec import load_pose
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

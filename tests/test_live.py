@@ -13,12 +13,12 @@ import pygame
 import pytest
 
 from conftest import robust_cat_cow_trace, robust_write_clip
-from coach import audio as au
-from coach.audio import Audio
-from coach.live import END_OF_VIDEO, INTERRUPTED, QUIT_BY_USER, run_live
-from coach.pose_spec import load_pose
-from coach.trace import load_trace
-from coach.video_source import Frame
+from coach.app import audio as au
+from coach.app.audio import Audio
+from coach.app.live import END_OF_VIDEO, INTERRUPTED, QUIT_BY_USER, run_live
+from coach.rules.pose_spec import load_pose
+from coach.io.trace import load_trace
+from coach.io.video_source import Frame
 
 FPS = 15.0
 SPEED = 4.0          # the clip plays at 4x camera pace: same code path, shorter test
@@ -298,7 +298,7 @@ class FakeVideoSource:
 
 @pytest.mark.parametrize("hang", [False, True])
 def test_camera_that_stops_ends_cleanly_and_saves(monkeypatch, cat_cow, tmp_path, hang):
-    import coach.live as live
+    import coach.app.live as live
 
     _, frames = cat_cow
     made: list[FakeVideoSource] = []
@@ -375,9 +375,9 @@ def test_cli_review_show_analyses_every_frame_in_the_window(tmp_path, capsys):
 
 
 def test_cli_review_show_offers_the_tuning_panel_for_the_profile(tmp_path, monkeypatch):
-    import coach.live
+    import coach.app.live
     from coach.cli import main
-    from coach.tuning_panel import TuningPanel
+    from coach.physio.tuning_panel import TuningPanel
 
     seen = {}
 
@@ -385,7 +385,7 @@ def test_cli_review_show_offers_the_tuning_panel_for_the_profile(tmp_path, monke
         seen.update(kw)
         raise KeyboardInterrupt    # stop here: only the wiring is under test
 
-    monkeypatch.setattr(coach.live, "run_live", fake_run_live)
+    monkeypatch.setattr(coach.app.live, "run_live", fake_run_live)
     profile = tmp_path / "jane.toml"
     profile.write_text("version = 1\n")
     assert main(["review", str(SAMPLE), "--pose", "kneeling_hip_flexor", "--show", "--profile", str(profile),

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from conftest import read_frames
-from coach.bench_speed import write_test_clip
-from coach.pipeline import Prefetch, Sink
-from coach.pose_backend import BackendError
-from coach.pose_spec import load_pose
-from coach.review import review_video
+from coach.bench.speed import write_test_clip
+from coach.io.pipeline import Prefetch, Sink
+from coach.io.pose_backend import BackendError
+from coach.rules.pose_spec import load_pose
+from coach.app.review import review_video
 from stick import Stick
 
 
@@ -71,7 +71,7 @@ def test_pipelined_review_equals_sequential(clip, tmp_path):
 
 
 def test_pipelined_review_equals_sequential_with_mediapipe(clip, tmp_path):
-    from coach.pose_backend import BackendChoice
+    from coach.io.pose_backend import BackendChoice
 
     try:
         BackendChoice().create().close()

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.pose_spec import POSES_DIR, SpecError, load_pose_file, pose_names
+from coach.rules.pose_spec import POSES_DIR, SpecError, load_pose_file, pose_names
 
 EXPECTED = {"cat_cow", "kneeling_hip_flexor", "childs_pose_side_reach", "seated_forward_bend",
             "supine_knee_to_chest", "pelvic_tilt"}

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from coach import cli
-from coach.pose_spec import SpecError, load_pose
-from coach.profiles import diff, load_profile, load_spec, save_overrides, thresholds
+from coach.rules.pose_spec import SpecError, load_pose
+from coach.rules.profiles import diff, load_profile, load_spec, save_overrides, thresholds
 
 GOOD = """\
 version = 1

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from coach.cli import main
-from coach.remind import MESSAGE, Notifier, parse_duration, remind_loop
+from coach.app.remind import MESSAGE, Notifier, parse_duration, remind_loop
 
 
 @pytest.mark.parametrize("text,seconds", [("45m", 2700), ("1h", 3600), ("90s", 90), ("1h30m", 5400),

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from coach import cli
-from coach.replay import lines, replay
-from coach.trace import save_trace
+from coach.physio.replay import lines, replay
+from coach.io.trace import save_trace
 from test_calibrate import cat_cow_trace, hip_flexor_trace
 
 

@@ -3,9 +3,9 @@ missing values, exact counts. Times step at 1/16 s so sums are exact in binary."
 
 import pytest
 
-from coach import events as ev
-from coach.pose_spec import RepRule
-from coach.reps import RepCounter
+from coach.core import events as ev
+from coach.rules.pose_spec import RepRule
+from coach.core.reps import RepCounter
 
 DT = 1.0 / 16.0
 RULE = RepRule(measure="m", low_enter=-10.0, low_exit=-4.0, high_enter=10.0, high_exit=4.0,

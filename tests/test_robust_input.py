@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, FakeCamera, RobustFakeBackend, robust_write_clip
-from coach import cli, pose_backend
-from coach.video_source import VideoError, VideoSource
+from coach import cli
+from coach.io import pose_backend
+from coach.io.video_source import VideoError, VideoSource
 
 COACH = ROOT / ".venv" / "bin" / "coach"
 
@@ -187,7 +188,7 @@ class _CapWith:
 @pytest.mark.parametrize("claimed", [0.0, float("nan"), float("inf"), -25.0, 1e9])
 def test_capture_reporting_nonsense_fps(tmp_path, monkeypatch, claimed, mp4):
     real = cv2.VideoCapture
-    monkeypatch.setattr("coach.video_source.cv2.VideoCapture",
+    monkeypatch.setattr("coach.io.video_source.cv2.VideoCapture",
                         lambda *a: _CapWith(real(*a), {cv2.CAP_PROP_FPS: claimed}))
     with VideoSource(mp4) as src:
         assert np.isfinite(src.fps) and src.fps > 0
@@ -203,7 +204,7 @@ def test_unreadable_video_file(tmp_path, capsys, fake_backend, monkeypatch, mp4)
         cap = real()   # never opened
         return cap
 
-    monkeypatch.setattr("coach.video_source.cv2.VideoCapture", refuse)
+    monkeypatch.setattr("coach.io.video_source.cv2.VideoCapture", refuse)
     rc, _, err = review(capsys, mp4, tmp_path / "out")
     assert_user_error(rc, err, "clip.mp4")
 
@@ -219,14 +220,14 @@ def test_camera_index_that_does_not_exist():
 
 
 def test_camera_that_will_not_open(monkeypatch):
-    monkeypatch.setattr("coach.video_source.cv2.VideoCapture", lambda *a: FakeCamera(0, opened=False))
+    monkeypatch.setattr("coach.io.video_source.cv2.VideoCapture", lambda *a: FakeCamera(0, opened=False))
     with pytest.raises(VideoError, match="not found or busy"):
         VideoSource(0)
 
 
 def test_camera_unplugged_mid_session_ends_the_stream(monkeypatch):
     cam = FakeCamera(5)
-    monkeypatch.setattr("coach.video_source.cv2.VideoCapture", lambda *a: cam)
+    monkeypatch.setattr("coach.io.video_source.cv2.VideoCapture", lambda *a: cam)
     clock = iter(np.arange(0.0, 100.0, 0.1))
     src = VideoSource(0, clock=lambda: float(next(clock)))
     got = list(src)
@@ -280,7 +281,7 @@ def test_full_disk_before_starting(tmp_path, capsys, fake_backend, monkeypatch, 
 
 def test_disk_fills_while_saving_the_trace(tmp_path, capsys, fake_backend, monkeypatch, mp4):
     """The trace cannot be written: a clear error, and the reports are still written."""
-    monkeypatch.setattr("coach.trace.np.savez_compressed", _enospc)
+    monkeypatch.setattr("coach.io.trace.np.savez_compressed", _enospc)
     rc, _, err = review(capsys, mp4, tmp_path / "out", "cat_cow", "--no-video")
     assert_user_error(rc, err, "disk is full")
     rep = json.loads((tmp_path / "out" / "clip.report.json").read_text())
@@ -289,7 +290,7 @@ def test_disk_fills_while_saving_the_trace(tmp_path, capsys, fake_backend, monke
 
 def test_disk_fills_while_saving_the_report(tmp_path, capsys, fake_backend, monkeypatch, mp4):
     """The JSON report cannot be written: a clear error, and the trace is kept."""
-    monkeypatch.setattr("coach.record.Path.write_text", _enospc)
+    monkeypatch.setattr("coach.core.record.Path.write_text", _enospc)
     rc, _, err = review(capsys, mp4, tmp_path / "out", "cat_cow", "--no-video")
     assert_user_error(rc, err, "disk is full")
     assert (tmp_path / "out" / "clip.trace.npz").exists()
@@ -328,7 +329,7 @@ def test_malformed_pose_file_names_file_line_and_key(tmp_path, capsys, fake_back
     text = edit(GOOD)
     assert text != GOOD
     poses = _bad_pose(tmp_path, text)
-    from coach import pose_spec
+    from coach.rules import pose_spec
 
     for f in (pose_spec.raw_pose, pose_spec.load_pose, pose_spec.pose_names):
         monkeypatch.setattr(f, "__defaults__", (poses,))   # read poses/ from tmp_path

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from conftest import FakeCamera, RobustFakeBackend, robust_cat_cow_trace, robust_write_clip
-from coach import cli, pose_backend
-from coach.pose_spec import load_pose
-from coach.review import review_video
-from coach.trace import load_trace
+from coach import cli
+from coach.io import pose_backend
+from coach.rules.pose_spec import load_pose
+from coach.app.review import review_video
+from coach.io.trace import load_trace
 
 N_FRAMES = 30
 STOP_AT = 12
@@ -113,7 +114,7 @@ class RaisingAudio:
 
 
 def test_raising_audio_never_stops_the_live_loop(tmp_path, clip, landmarks):
-    from coach.live import END_OF_VIDEO, run_live
+    from coach.app.live import END_OF_VIDEO, run_live
 
     audio = RaisingAudio()
     res = run_live(clip, load_pose("cat_cow"), backend=RobustFakeBackend(landmarks), audio=audio,
@@ -125,7 +126,7 @@ def test_raising_audio_never_stops_the_live_loop(tmp_path, clip, landmarks):
 
 
 def test_ctrl_c_in_the_live_loop_keeps_the_trace(tmp_path, clip, landmarks):
-    from coach.live import INTERRUPTED, run_live
+    from coach.app.live import INTERRUPTED, run_live
 
     be = RobustFakeBackend(landmarks, raise_at=(STOP_AT, KeyboardInterrupt()))
     res = run_live(clip, load_pose("cat_cow"), backend=be, show_window=False, every_frame=True,
@@ -136,9 +137,9 @@ def test_ctrl_c_in_the_live_loop_keeps_the_trace(tmp_path, clip, landmarks):
 
 
 def test_camera_unplugged_mid_live_session_ends_and_keeps_the_record(tmp_path, landmarks, monkeypatch):
-    from coach.live import run_live
+    from coach.app.live import run_live
 
-    monkeypatch.setattr("coach.video_source.cv2.VideoCapture", lambda *a: FakeCamera(8))
+    monkeypatch.setattr("coach.io.video_source.cv2.VideoCapture", lambda *a: FakeCamera(8))
     res = run_live(0, load_pose("cat_cow"), backend=RobustFakeBackend(landmarks), show_window=False,
                    out_dir=tmp_path / "out", name="cam", stall_s=1.0, speed=None)
     assert not res.complete
@@ -150,12 +151,12 @@ def test_camera_unplugged_mid_live_session_ends_and_keeps_the_record(tmp_path, l
 def test_disk_full_while_saving_a_live_session_is_reported_and_keeps_the_trace(tmp_path, clip, landmarks, monkeypatch):
     import errno
 
-    from coach.live import run_live
+    from coach.app.live import run_live
 
     def full(*_a, **_k):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("coach.live.write_json", full)
+    monkeypatch.setattr("coach.app.live.write_json", full)
     res = run_live(clip, load_pose("cat_cow"), backend=RobustFakeBackend(landmarks), show_window=False,
                    every_frame=True, out_dir=tmp_path / "out", name="clip")
     assert res.save_errors == ["saving JSON report failed: [Errno 28] No space left on device"]

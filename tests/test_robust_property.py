@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 
 from conftest import (robust_cat_cow_trace, robust_counts, robust_hip_flexor_stick,
                       robust_run_engine)
-from coach import events as ev
-from coach.engine import Engine
-from coach.holds import HoldTimer
-from coach.landmarks import N_LANDMARKS
-from coach.pose_spec import load_pose, pose_names
-from coach.record import build_record
-from coach.reps import RepCounter
+from coach.core import events as ev
+from coach.core.engine import Engine
+from coach.core.holds import HoldTimer
+from coach.core.landmarks import N_LANDMARKS
+from coach.rules.pose_spec import load_pose, pose_names
+from coach.core.record import build_record
+from coach.core.reps import RepCounter
 
 SPECS = {n: load_pose(n) for n in pose_names()}
 CAT_COW = SPECS["cat_cow"]

@@ -9,9 +9,9 @@ import pytest
 
 from conftest import (robust_cat_cow_trace, robust_counts, robust_hip_flexor_trace,
                       robust_run_engine)
-from coach import events as ev
-from coach.landmarks import INDEX, NAMES, N_LANDMARKS
-from coach.pose_spec import load_pose, pose_names
+from coach.core import events as ev
+from coach.core.landmarks import INDEX, NAMES, N_LANDMARKS
+from coach.rules.pose_spec import load_pose, pose_names
 
 CAT_COW_REPS = 3
 

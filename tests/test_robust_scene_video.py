@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from conftest import SAMPLES, read_frames
-from coach import events as ev
-from coach.engine import Engine
-from coach.pose_spec import load_pose
+from coach.core import events as ev
+from coach.core.engine import Engine
+from coach.rules.pose_spec import load_pose
 
 CLIP = SAMPLES / "hip_flexor_both.mp4"
 START_S, SECONDS = 10.0, 4.0          # inside the left-leg hold of the clip
@@ -32,7 +32,7 @@ VARIANTS = {
 def runs():
     if not CLIP.exists():
         pytest.skip(f"{CLIP} not rendered yet (tools/render_synthetic.py)")
-    from coach.pose_backend import LegacyPoseBackend
+    from coach.io.pose_backend import LegacyPoseBackend
 
     frames = read_frames(CLIP, START_S, SECONDS)
     assert len(frames) >= 20

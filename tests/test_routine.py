@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from coach import events as ev
-from coach import routine as rt
-from coach.events import Event
-from coach.pose_spec import SpecError, pose_names
-from coach.routine import Routine, RoutinePlan, load_plan
+from coach.core import events as ev
+from coach.app import routine as rt
+from coach.core.events import Event
+from coach.rules.pose_spec import SpecError, pose_names
+from coach.app.routine import Routine, RoutinePlan, load_plan
 
 PLAN = RoutinePlan(stretches=("cat_cow", "kneeling_hip_flexor"), warmup_s=60, preview_s=10, rest_s=15,
                    round_rest_s=40, switch_prompt_s=5, max_stretch_s=200)
@@ -28,7 +28,7 @@ def test_plan_file_matches_the_routine_text():
     flags = " ".join(plan.red_flags)
     for word in ("numbness", "tingling", "bladder", "two weeks", "radiating", "weakness"):
         assert word in flags
-    from coach.pose_spec import load_pose
+    from coach.rules.pose_spec import load_pose
     for pose, rom in plan.rom.items():                 # each ROM measure exists in its stretch
         assert rom["measure"] in load_pose(pose).measures, pose
     assert set(plan.rom) == set(plan.stretches)
@@ -176,8 +176,8 @@ def test_routine_window_safety_then_pain_stop_saves_everything(tmp_path, monkeyp
     import pygame
 
     from coach.commands.routine import SAFETY_KEY, run_routine
-    from coach.history_db import connect, get_meta, load_set_rows, session_summaries
-    from coach.pose_spec import load_pose
+    from coach.app.history_db import connect, get_meta, load_set_rows, session_summaries
+    from coach.rules.pose_spec import load_pose
 
     video = Path(__file__).resolve().parent.parent / "sample_videos" / "hip_flexor_both.mp4"
     assert video.exists()

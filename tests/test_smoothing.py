@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from coach.landmarks import N_LANDMARKS
-from coach.smoothing import LandmarkSmoother, SmoothingSettings
+from coach.core.landmarks import N_LANDMARKS
+from coach.core.smoothing import LandmarkSmoother, SmoothingSettings
 
 FPS = 30.0
 DT = 1.0 / FPS

@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from coach import events as ev
-from coach.engine import Engine
-from coach.pose_spec import load_pose
+from coach.core import events as ev
+from coach.core.engine import Engine
+from coach.rules.pose_spec import load_pose
 from stick import Stick, child_pose, drive, steps
 
 FPS = 15.0

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pygame
 import pytest
 
-from coach.engine import Engine
-from coach.profiles import load_spec
-from coach.tuning_panel import TuningPanel
+from coach.core.engine import Engine
+from coach.rules.profiles import load_spec
+from coach.physio.tuning_panel import TuningPanel
 from test_calibrate import lunge
 
 

@@ -6,7 +6,7 @@ import argparse
 import importlib
 
 #: bench name -> module with register(subparsers) adding that benchmark's parser.
-BENCHES = {"speed": "coach.bench_speed", "accuracy": "coach.bench_accuracy"}
+BENCHES = {"speed": "coach.bench.speed", "accuracy": "coach.bench.accuracy"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:

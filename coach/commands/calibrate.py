@@ -7,10 +7,10 @@ import argparse
 import getpass
 from pathlib import Path
 
-from coach.calibrate import Margins, diff_table, propose, ranges_table, record_trace
+from coach.physio.calibrate import Margins, diff_table, propose, ranges_table, record_trace
 from coach.commands.common import add_backend_args, add_pose_arg, backend_choice
-from coach.profiles import load_spec, save_overrides
-from coach.trace import load_trace, save_trace
+from coach.rules.profiles import load_spec, save_overrides
+from coach.io.trace import load_trace, save_trace
 
 
 def _trace(args: argparse.Namespace):

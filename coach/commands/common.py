@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from coach.pose_backend import BackendChoice
-from coach.pose_spec import pose_names
+from coach.io.pose_backend import BackendChoice
+from coach.rules.pose_spec import pose_names
 
 
 def add_pose_arg(p: argparse.ArgumentParser, required: bool = True) -> None:

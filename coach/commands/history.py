@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from coach.routine import load_plan
-from coach.history_db import SessionSummary, connect, default_db_path, import_json, parse_date, session_summaries
+from coach.app.routine import load_plan
+from coach.app.history_db import SessionSummary, connect, default_db_path, import_json, parse_date, session_summaries
 
 
 def add_db_arg(p: argparse.ArgumentParser) -> None:

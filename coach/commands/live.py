@@ -7,17 +7,17 @@ import sys
 from pathlib import Path
 
 from coach.commands.common import add_backend_args, add_pose_arg, backend_choice
-from coach.profiles import load_spec
-from coach.review import summary_lines
+from coach.rules.profiles import load_spec
+from coach.app.review import summary_lines
 
 
 def run(args: argparse.Namespace) -> int:
-    from coach.audio import Audio
-    from coach.live import run_live
-    from coach.window import WindowError
-    from coach.tuning_panel import TuningPanel
+    from coach.app.audio import Audio
+    from coach.app.live import run_live
+    from coach.app.window import WindowError
+    from coach.physio.tuning_panel import TuningPanel
 
-    from coach.history_db import HistorySink, default_db_path
+    from coach.app.history_db import HistorySink, default_db_path
 
     spec = load_spec(args.pose, args.profile)
     camera = args.camera

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from coach.pose_spec import PoseSpec, load_all
+from coach.rules.pose_spec import PoseSpec, load_all
 
 
 def describe(spec: PoseSpec) -> list[str]:

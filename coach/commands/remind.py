@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from coach.remind import Notifier, parse_duration, remind_loop
+from coach.app.remind import Notifier, parse_duration, remind_loop
 
 
 def _duration(text: str) -> float:

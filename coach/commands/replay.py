@@ -7,7 +7,7 @@ import argparse
 import json
 
 from coach.commands.common import add_pose_arg
-from coach.replay import lines, replay
+from coach.physio.replay import lines, replay
 
 
 def run(args: argparse.Namespace) -> int:

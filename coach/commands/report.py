@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 
 from coach.commands.history import add_db_arg
-from coach.history_db import connect, default_db_path, parse_date, session_ids, session_summaries
-from coach.html_report import build_report
-from coach.routine import load_plan
+from coach.app.history_db import connect, default_db_path, parse_date, session_ids, session_summaries
+from coach.app.html_report import build_report
+from coach.app.routine import load_plan
 
 
 def pick_sessions(con, session_id: int | None, last: bool, since: str | None) -> list[int]:

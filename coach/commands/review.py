@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 
 from coach.commands.common import add_backend_args, add_pose_arg, backend_choice
-from coach.profiles import load_spec
-from coach.review import default_out_dir, review_video, summary_lines
+from coach.rules.profiles import load_spec
+from coach.app.review import default_out_dir, review_video, summary_lines
 
 
 def run_folder(args: argparse.Namespace) -> int:
     """`coach review DIR`: every video in DIR, `--jobs` processes, one summary table."""
-    from coach.batch import default_jobs, plan, run_batch, summary_table
+    from coach.app.batch import default_jobs, plan, run_batch, summary_table
 
     items = plan(Path(args.video), args.pose, str(args.profile or ""))
     if not items:
@@ -30,9 +30,9 @@ def run_folder(args: argparse.Namespace) -> int:
 
 def run_shown(args: argparse.Namespace, spec, video: Path, out: Path) -> int:
     """`--show`: every frame through the live window, as fast as it goes; same outputs."""
-    from coach.live import run_live
-    from coach.tuning_panel import TuningPanel
-    from coach.window import WindowError
+    from coach.app.live import run_live
+    from coach.physio.tuning_panel import TuningPanel
+    from coach.app.window import WindowError
 
     try:
         res = run_live(video, spec, backend_choice=backend_choice(args), out_dir=out, name=video.stem,

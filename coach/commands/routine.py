@@ -1,7 +1,7 @@
 """`coach routine`: the full six-stretch routine, coached live in one window.
 
-The sequencing is coach/routine.py's pure state machine; this is the edge around it: one
-camera, one pose model and one window (coach/window.py, the live loop's) for the whole
+The sequencing is coach/app/routine.py's pure state machine; this is the edge around it: one
+camera, one pose model and one window (coach/app/window.py, the live loop's) for the whole
 routine; an Engine per stretch; the history database as the Session sink. Keys: space or
 Enter accept/next, p pain/stop (ends safely, everything saved), m mute, q/Esc quit.
 """
@@ -17,15 +17,15 @@ from typing import Any, Callable
 import cv2
 import numpy as np
 
-from coach import routine as rt
+from coach.app import routine as rt
 from coach.commands.common import add_backend_args, backend_choice
 from coach.commands.history import add_db_arg
-from coach.engine import Engine
-from coach.history_db import HistorySink, connect, default_db_path, get_meta, now_iso, set_meta
-from coach.pose_backend import BackendChoice, PoseBackend
-from coach.pose_spec import PoseSpec
-from coach.record import build_record
-from coach.routine import Notice, Routine, RoutinePlan, load_plan
+from coach.core.engine import Engine
+from coach.app.history_db import HistorySink, connect, default_db_path, get_meta, now_iso, set_meta
+from coach.io.pose_backend import BackendChoice, PoseBackend
+from coach.rules.pose_spec import PoseSpec
+from coach.core.record import build_record
+from coach.app.routine import Notice, Routine, RoutinePlan, load_plan
 
 log = logging.getLogger(__name__)
 SAFETY_KEY = "safety_accepted"
@@ -75,10 +75,10 @@ def run_routine(source: str | int, plan: RoutinePlan, specs: dict[str, PoseSpec]
     """Run the routine; returns (how it ended: done | stopped | quit | camera ended, session id).
     Each stretch's set is written to the history as it goes; a stop or crash keeps it.
     on_loop(routine, frames analysed in this stretch) runs each loop turn (tests post keys)."""
-    from coach.live import NewestFrameGrabber
-    from coach.overlay import draw_overlay
-    from coach.video_source import VideoSource
-    from coach.window import QUIT, LiveWindow
+    from coach.app.live import NewestFrameGrabber
+    from coach.app.overlay import draw_overlay
+    from coach.io.video_source import VideoSource
+    from coach.app.window import QUIT, LiveWindow
     import pygame
 
     con = connect(db)
@@ -204,7 +204,7 @@ def run_routine(source: str | int, plan: RoutinePlan, specs: dict[str, PoseSpec]
 
 
 def run(args: argparse.Namespace) -> int:
-    from coach.profiles import load_spec
+    from coach.rules.profiles import load_spec
 
     plan = load_plan()
     if args.rounds not in (None, *plan.allowed_rounds):
@@ -212,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
     specs = {n: load_spec(n, args.profile) for n in plan.stretches}
     audio = None
     if not args.mute:
-        from coach.audio import Audio
+        from coach.app.audio import Audio
         audio = Audio(tts=not args.no_tts)
     try:
         ended, sid = run_routine(args.camera, plan, specs, rounds=args.rounds, db=args.db,

@@ -1,0 +1,1 @@
+"""What a user runs: the live window, review, routine, audio, overlay, history and reports."""

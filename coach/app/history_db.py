@@ -1,0 +1,453 @@
+"""Session history in SQLite: sessions, stretches, sets, reps, holds, faults, measure samples.
+
+Written as the session goes by `HistorySink` (the live loop's Session sink protocol): every
+rep, hold end and fault end is committed at once in WAL mode, so a crash or a pulled plug
+loses nothing recorded so far. Finished records (e.g. `coach review` reports) are imported
+with `import_record`. The schema is versioned with PRAGMA user_version; `MIGRATIONS[i]`
+takes a database from version i to i + 1 and they are applied in order on open.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+from coach.core import events as ev
+from coach.core.events import Event
+from coach.rules.pose_spec import PoseSpec
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DB = Path("~/.local/share/coach/history.sqlite")
+SAMPLE_HZ = 5.0          # measure samples stored per second (the report's angle plots)
+SAMPLE_FLUSH_S = 1.0     # samples are committed at least this often (seconds of session time)
+
+# Each entry moves the schema one version up. Never edit a released entry: add a new one.
+MIGRATIONS: list[str] = [
+    # v1: the session, each stretch done in it, each set of a stretch, and what happened in it.
+    """
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,            -- ISO 8601, UTC
+        ended_at TEXT,
+        kind TEXT NOT NULL DEFAULT 'live',   -- live | routine | review
+        status TEXT NOT NULL DEFAULT 'running'  -- running | finished | stopped
+    );
+    CREATE TABLE stretches (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        pose TEXT NOT NULL,
+        title TEXT NOT NULL,
+        profile TEXT NOT NULL DEFAULT '',
+        UNIQUE (session_id, pose, profile)
+    );
+    CREATE TABLE sets (
+        id INTEGER PRIMARY KEY,
+        stretch_id INTEGER NOT NULL REFERENCES stretches(id),
+        started_at TEXT NOT NULL,            -- wall clock of the set's t = 0
+        source TEXT NOT NULL DEFAULT '',
+        duration_s REAL,
+        complete INTEGER NOT NULL DEFAULT 0  -- the set's target was reached (SET_COMPLETE)
+    );
+    CREATE TABLE reps (
+        id INTEGER PRIMARY KEY,
+        set_id INTEGER NOT NULL REFERENCES sets(id),
+        idx INTEGER NOT NULL, side TEXT NOT NULL,
+        start_s REAL, end_s REAL, low_peak REAL, high_peak REAL
+    );
+    CREATE TABLE holds (
+        id INTEGER PRIMARY KEY,
+        set_id INTEGER NOT NULL REFERENCES sets(id),
+        side TEXT NOT NULL, start_s REAL, end_s REAL,
+        in_tolerance_s REAL, target_s REAL, completed INTEGER NOT NULL DEFAULT 0,
+        pauses INTEGER NOT NULL DEFAULT 0,
+        peaks TEXT NOT NULL DEFAULT '{}'     -- JSON: measure -> [min, max]
+    );
+    CREATE TABLE faults (
+        id INTEGER PRIMARY KEY,
+        set_id INTEGER NOT NULL REFERENCES sets(id),
+        check_id TEXT NOT NULL, side TEXT NOT NULL,
+        start_s REAL, end_s REAL, worst REAL, text TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX stretches_session ON stretches(session_id);
+    CREATE INDEX sets_stretch ON sets(stretch_id);
+    CREATE INDEX reps_set ON reps(set_id);
+    CREATE INDEX holds_set ON holds(set_id);
+    CREATE INDEX faults_set ON faults(set_id);
+    """,
+    # v2: downsampled measure series for angle plots, the rules each set was judged by,
+    # the routine round, and a key/value table (e.g. the safety screen's acceptance).
+    """
+    CREATE TABLE samples (
+        set_id INTEGER NOT NULL REFERENCES sets(id),
+        t REAL NOT NULL, side TEXT NOT NULL, measure TEXT NOT NULL, value REAL NOT NULL
+    );
+    CREATE INDEX samples_set ON samples(set_id, measure, t);
+    ALTER TABLE sets ADD COLUMN round INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE sets ADD COLUMN rules TEXT NOT NULL DEFAULT '{}';  -- JSON, see spec_rules()
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def default_db_path(override: str | os.PathLike | None = None) -> Path:
+    """--db if given, else $COACH_DB, else ~/.local/share/coach/history.sqlite."""
+    p = override or os.environ.get("COACH_DB") or DEFAULT_DB
+    return Path(p).expanduser()
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def migrate(con: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
+    """Apply the migrations past the database's user_version, in order, each in one
+    transaction with its version bump. Returns the version reached."""
+    version = con.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise RuntimeError(f"history database is version {version}; this coach knows up to {SCHEMA_VERSION}")
+    for v in range(version, target):
+        stmts = [s.strip() for s in MIGRATIONS[v].split(";") if s.strip()]
+        con.execute("BEGIN")
+        try:
+            for s in stmts:
+                con.execute(s)
+            con.execute(f"PRAGMA user_version = {v + 1}")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return max(version, target)
+
+
+def connect(path: str | os.PathLike | None = None, *, target: int = SCHEMA_VERSION) -> sqlite3.Connection:
+    """Open (creating if needed) the history database, in WAL mode, migrated to `target`."""
+    p = default_db_path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(str(p), isolation_level=None)   # autocommit; explicit BEGIN where needed
+    con.row_factory = sqlite3.Row
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=NORMAL")
+    con.execute("PRAGMA foreign_keys=ON")
+    migrate(con, target)
+    return con
+
+
+# ---------------------------------------------------------------- small helpers
+
+def get_meta(con: sqlite3.Connection, key: str) -> str | None:
+    row = con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else row[0]
+
+
+def set_meta(con: sqlite3.Connection, key: str, value: str) -> None:
+    con.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value))
+
+
+def spec_rules(spec: PoseSpec, rom: dict[str, str] | None = None) -> dict[str, Any]:
+    """What the report needs of a pose's rules: the main measure (whose range of motion is
+    trended; `rom` = {"measure", "better"} from the routine plan, else the reps measure or the
+    last target check's) and each check's band, so plots show the thresholds in use then."""
+    main, better = (rom or {}).get("measure"), (rom or {}).get("better")
+    if main not in spec.measures:
+        main, better = None, None
+        if spec.reps:
+            main, better = spec.reps.measure, "range"
+        else:
+            for role in ("target", "form"):
+                cs = [c for c in spec.checks if c.role == role]
+                if cs:
+                    main, better = cs[-1].measure, "up" if cs[-1].min is not None else "down"
+                    break
+    return {
+        "main": main, "better": better or ("range" if spec.reps else "up"), "per_side": spec.side.mode == "per_side",
+        "units": {n: m.unit for n, m in spec.measures.items()},
+        "bands": [{"id": c.id, "measure": c.measure, "role": c.role, "min": c.min, "max": c.max}
+                  for c in spec.checks],
+        "reps": None if not spec.reps else {"low": spec.reps.low_enter, "high": spec.reps.high_enter,
+                                             "target": spec.reps.target},
+        "hold": None if not spec.hold else {"seconds": spec.hold.seconds, "count": spec.hold.count},
+    }
+
+
+def _f(x: Any) -> float | None:
+    return None if x is None else float(x)
+
+
+# ---------------------------------------------------------------- writing
+
+def start_session(con: sqlite3.Connection, kind: str = "live", started_at: str | None = None) -> int:
+    cur = con.execute("INSERT INTO sessions(started_at, kind) VALUES (?, ?)", (started_at or now_iso(), kind))
+    return int(cur.lastrowid)
+
+
+def end_session(con: sqlite3.Connection, session_id: int, status: str = "finished", ended_at: str | None = None) -> None:
+    con.execute("UPDATE sessions SET ended_at = ?, status = ? WHERE id = ?", (ended_at or now_iso(), status, session_id))
+
+
+def start_set(con: sqlite3.Connection, session_id: int, pose: str, title: str, profile: str = "", *,
+              source: str = "", round_no: int = 1, rules: dict[str, Any] | None = None,
+              started_at: str | None = None) -> int:
+    """A stretch row (once per pose and profile in a session) and a new set under it."""
+    con.execute("BEGIN")
+    con.execute("INSERT OR IGNORE INTO stretches(session_id, pose, title, profile) VALUES (?, ?, ?, ?)",
+                (session_id, pose, title, profile or ""))
+    sid = con.execute("SELECT id FROM stretches WHERE session_id = ? AND pose = ? AND profile = ?",
+                      (session_id, pose, profile or "")).fetchone()[0]
+    cur = con.execute("INSERT INTO sets(stretch_id, started_at, source, round, rules) VALUES (?, ?, ?, ?, ?)",
+                      (sid, started_at or now_iso(), source, round_no, json.dumps(rules or {})))
+    con.execute("COMMIT")
+    return int(cur.lastrowid)
+
+
+def _insert_rep(con: sqlite3.Connection, set_id: int, r: dict[str, Any]) -> None:
+    con.execute("INSERT INTO reps(set_id, idx, side, start_s, end_s, low_peak, high_peak) VALUES (?,?,?,?,?,?,?)",
+                (set_id, int(r["index"]), r.get("side", "none"), _f(r.get("start")), _f(r.get("end")),
+                 _f(r.get("low_peak")), _f(r.get("high_peak"))))
+
+
+def _insert_hold(con: sqlite3.Connection, set_id: int, h: dict[str, Any]) -> None:
+    con.execute("INSERT INTO holds(set_id, side, start_s, end_s, in_tolerance_s, target_s, completed, pauses, peaks) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
+                (set_id, h.get("side", "none"), _f(h.get("start")), _f(h.get("end")), _f(h.get("in_tolerance_s")),
+                 _f(h.get("target_s")), int(bool(h.get("completed"))), int(h.get("pauses") or 0),
+                 json.dumps(h.get("peaks") or {})))
+
+
+def _insert_fault(con: sqlite3.Connection, set_id: int, f: dict[str, Any]) -> None:
+    con.execute("INSERT INTO faults(set_id, check_id, side, start_s, end_s, worst, text) VALUES (?,?,?,?,?,?,?)",
+                (set_id, f["id"], f.get("side", "none"), _f(f.get("start")), _f(f.get("end")),
+                 _f(f.get("worst")), f.get("text") or ""))
+
+
+def write_record(con: sqlite3.Connection, set_id: int, record: Any) -> None:
+    """Make a set's rows exactly a finished StretchRecord's (peaks, worst values), in one
+    transaction: the rows streamed during the session are replaced, never lost half-way."""
+    d = record.to_dict() if hasattr(record, "to_dict") else dict(record)
+    con.execute("BEGIN")
+    try:
+        for table in ("reps", "holds", "faults"):
+            con.execute(f"DELETE FROM {table} WHERE set_id = ?", (set_id,))
+        for r in d.get("reps", []):
+            _insert_rep(con, set_id, r)
+        for h in d.get("holds", []):
+            _insert_hold(con, set_id, h)
+        for f in d.get("faults", []):
+            _insert_fault(con, set_id, f)
+        complete = any(e.get("kind") == ev.SET_COMPLETE for e in d.get("events", []))
+        con.execute("UPDATE sets SET duration_s = ?, complete = MAX(complete, ?) WHERE id = ?",
+                    (_f(d.get("duration_s")), int(complete), set_id))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def import_record(con: sqlite3.Connection, record: Any, *, started_at: str | None = None,
+                  kind: str = "review", rules: dict[str, Any] | None = None,
+                  rom: dict[str, dict[str, str]] | None = None) -> int:
+    """Store a finished StretchRecord (or its to_dict / `coach review` report JSON) as a
+    session of its own. Returns the session id."""
+    d = record.to_dict() if hasattr(record, "to_dict") else dict(record)
+    if rules is None:
+        try:
+            from coach.rules.pose_spec import load_pose
+            rules = spec_rules(load_pose(d["pose"]), (rom or {}).get(d["pose"]))
+        except Exception:  # an unknown or renamed pose: the data still lands
+            rules = {}
+    sid = start_session(con, kind, started_at)
+    set_id = start_set(con, sid, d["pose"], d.get("title") or d["pose"], d.get("profile") or "",
+                       source=d.get("source") or "", rules=rules, started_at=started_at)
+    write_record(con, set_id, d)
+    end_session(con, sid, "finished", started_at)
+    return sid
+
+
+def import_json(con: sqlite3.Connection, path: str | os.PathLike, rom: dict[str, dict[str, str]] | None = None) -> int:
+    """Import a `coach review` report JSON file; its modification time dates the session."""
+    p = Path(path)
+    d = json.loads(p.read_text())
+    when = datetime.fromtimestamp(p.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
+    return import_record(con, d, started_at=when, rom=rom)
+
+
+# ---------------------------------------------------------------- the Session sink
+
+@dataclass
+class _Open:
+    set_id: int
+    last_sample_t: float = -1e9
+    last_flush_t: float = 0.0
+
+
+class HistorySink:
+    """Session sink writing to the history database as the session goes.
+
+    on_start(spec, source, profile) opens a set (and the session, on first use);
+    on_events(spec, events) commits each rep, hold_end and fault_end at once;
+    on_frame(result) keeps measures at SAMPLE_HZ (optional for the live loop: without it
+    the report has no angle-over-time plot); on_finish(record) settles the set exactly.
+    close(status) ends the session.
+    """
+
+    def __init__(self, db: str | os.PathLike | sqlite3.Connection | None = None, kind: str = "live",
+                 rom: dict[str, dict[str, str]] | None = None) -> None:
+        self.con = db if isinstance(db, sqlite3.Connection) else connect(db)
+        self.kind = kind
+        self.rom = rom or {}         # pose -> {"measure", "better"}: see spec_rules
+        self.session_id: int | None = None
+        self.round = 1
+        self._open: _Open | None = None
+        self._pending: list[tuple] = []
+
+    def begin(self) -> int:
+        if self.session_id is None:
+            self.session_id = start_session(self.con, self.kind)
+        return self.session_id
+
+    # -- protocol
+    def on_start(self, spec: PoseSpec, source: str = "", profile: str = "") -> None:
+        self.begin()
+        if self._open is not None:       # a set never finished: keep what it has
+            self._flush()
+        self._open = _Open(start_set(self.con, self.session_id, spec.name, spec.title, profile or "",
+                                     source=str(source), round_no=self.round,
+                                     rules=spec_rules(spec, self.rom.get(spec.name))))
+
+    def on_events(self, spec: PoseSpec, events: Iterable[Event]) -> None:
+        o = self._open
+        if o is None:
+            return
+        for e in events:
+            d = e.data or {}
+            if e.kind == ev.REP:
+                _insert_rep(self.con, o.set_id, {"index": d.get("count", 0), "side": e.side, "start": d.get("start"),
+                                                  "end": e.t, "low_peak": d.get("low_peak"), "high_peak": d.get("high_peak")})
+            elif e.kind == ev.HOLD_END:
+                _insert_hold(self.con, o.set_id, {
+                    "side": e.side, "start": d.get("start"), "end": e.t, "in_tolerance_s": d.get("in_tolerance_s"),
+                    "target_s": spec.hold.seconds if spec.hold else None, "completed": d.get("completed"),
+                    "pauses": d.get("pauses", 0)})
+            elif e.kind == ev.FAULT_END:
+                _insert_fault(self.con, o.set_id, {"id": d.get("id", "?"), "side": e.side, "start": d.get("start"),
+                                                   "end": e.t})
+            elif e.kind == ev.SET_COMPLETE:
+                self.con.execute("UPDATE sets SET complete = 1, duration_s = ? WHERE id = ?", (e.t, o.set_id))
+
+    def on_frame(self, result: Any) -> None:
+        o = self._open
+        if o is None or result.t - o.last_sample_t < 1.0 / SAMPLE_HZ - 1e-9:
+            return
+        o.last_sample_t = result.t
+        for name, v in result.measures.items():
+            if v is not None:
+                self._pending.append((o.set_id, float(result.t), result.side, name, float(v)))
+        if result.t - o.last_flush_t >= SAMPLE_FLUSH_S:
+            o.last_flush_t = result.t
+            self._flush()
+
+    def on_finish(self, record: Any) -> None:
+        o = self._open
+        if o is None:
+            return
+        self._flush()
+        write_record(self.con, o.set_id, record)
+        self._open = None
+
+    # -- session end
+    def close(self, status: str = "finished") -> None:
+        """End the session (status: finished | stopped). Safe to call twice."""
+        self._flush()
+        if self.session_id is not None:
+            end_session(self.con, self.session_id, status)
+
+    def _flush(self) -> None:
+        if self._pending:
+            self.con.execute("BEGIN")
+            self.con.executemany("INSERT INTO samples(set_id, t, side, measure, value) VALUES (?,?,?,?,?)", self._pending)
+            self.con.execute("COMMIT")
+            self._pending = []
+
+
+# ---------------------------------------------------------------- reading
+
+@dataclass
+class SessionSummary:
+    id: int
+    started_at: str
+    kind: str
+    status: str
+    stretches: list[str]
+    profiles: list[str]
+    reps: int
+    holds: int
+    holds_completed: int
+    faults: int
+
+
+def session_summaries(con: sqlite3.Connection, since: str | None = None) -> list[SessionSummary]:
+    """One summary per session, oldest first (since: ISO date, inclusive)."""
+    q = "SELECT * FROM sessions" + (" WHERE started_at >= ?" if since else "") + " ORDER BY started_at, id"
+    out = []
+    for s in con.execute(q, (since,) if since else ()).fetchall():
+        st = con.execute("SELECT title, profile FROM stretches WHERE session_id = ? ORDER BY id", (s["id"],)).fetchall()
+
+        def count(table: str, extra: str = "") -> int:
+            return con.execute(f"SELECT COUNT(*) FROM {table} x JOIN sets ON x.set_id = sets.id JOIN stretches "
+                               f"ON sets.stretch_id = stretches.id WHERE stretches.session_id = ? {extra}",
+                               (s["id"],)).fetchone()[0]
+        out.append(SessionSummary(
+            id=s["id"], started_at=s["started_at"], kind=s["kind"], status=s["status"],
+            stretches=[r["title"] for r in st], profiles=sorted({r["profile"] for r in st if r["profile"]}),
+            reps=count("reps"), holds=count("holds"), holds_completed=count("holds", "AND x.completed = 1"),
+            faults=count("faults")))
+    return out
+
+
+def session_ids(con: sqlite3.Connection) -> list[int]:
+    return [r[0] for r in con.execute("SELECT id FROM sessions ORDER BY started_at, id")]
+
+
+def load_set_rows(con: sqlite3.Connection, session_id: int) -> list[dict[str, Any]]:
+    """Every set of a session with its reps, holds, faults and samples, as plain dicts."""
+    sets = con.execute(
+        "SELECT sets.*, stretches.pose, stretches.title, stretches.profile FROM sets JOIN stretches "
+        "ON sets.stretch_id = stretches.id WHERE stretches.session_id = ? ORDER BY sets.started_at, sets.id",
+        (session_id,)).fetchall()
+    out = []
+    for s in sets:
+        d = dict(s)
+        d["rules"] = json.loads(d["rules"] or "{}")
+        d["reps"] = [dict(r) for r in con.execute("SELECT * FROM reps WHERE set_id = ? ORDER BY start_s", (s["id"],))]
+        d["holds"] = []
+        for h in con.execute("SELECT * FROM holds WHERE set_id = ? ORDER BY start_s", (s["id"],)):
+            h = dict(h)
+            h["peaks"] = json.loads(h["peaks"] or "{}")
+            d["holds"].append(h)
+        d["faults"] = [dict(f) for f in con.execute("SELECT * FROM faults WHERE set_id = ? ORDER BY start_s", (s["id"],))]
+        series: dict[str, list[tuple[float, float, str]]] = {}
+        for r in con.execute("SELECT t, value, side, measure FROM samples WHERE set_id = ? ORDER BY t", (s["id"],)):
+            series.setdefault(r["measure"], []).append((r["t"], r["value"], r["side"]))
+        d["series"] = series
+        out.append(d)
+    return out
+
+
+def parse_date(text: str) -> str:
+    """'2024-05-01', '2024-05-01T10:00' or a relative '7d'/'2w' -> ISO UTC string."""
+    t = text.strip()
+    if t[:-1].isdigit() and t[-1:] in ("d", "w"):
+        days = int(t[:-1]) * (7 if t.endswith("w") else 1)
+        return (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")
+    dt = datetime.fromisoformat(t)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc).isoformat(timespec="seconds")

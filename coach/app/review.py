@@ -1,0 +1,177 @@
+"""`coach review`: analyse a recorded video, write an annotated video, a JSON + CSV report
+and the landmark trace. Nothing recorded is lost: on Ctrl-C or an error mid-way the trace
+and a report marked incomplete are still written."""
+
+from __future__ import annotations
+
+import errno
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from coach.core.engine import Engine
+from coach.app.overlay import draw_overlay
+from coach.io.pose_backend import BackendChoice, PoseBackend
+from coach.io.pipeline import Prefetch, Sink
+from coach.rules.pose_spec import PoseSpec
+from coach.core.record import StretchRecord, build_record, output_paths, write_csv, write_json
+from coach.io.trace import TraceRecorder, save_trace
+from coach.io.video_source import VideoError, VideoSource
+
+
+class OutputError(RuntimeError):
+    """The output folder cannot be written; the message says why."""
+
+
+@dataclass
+class ReviewOutputs:
+    record: StretchRecord
+    report_json: Path
+    report_csv: Path
+    trace: Path
+    video: Path | None
+    complete: bool
+
+
+def prepare_out_dir(out_dir: Path) -> Path:
+    """Create the output folder and prove it is writable before any work starts."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / ".coach_write_test"
+        probe.write_bytes(b"x" * 1024)
+        probe.unlink()
+    except OSError as e:
+        raise OutputError(f"cannot write to output folder {out_dir}: {_why(e)}") from None
+    return out_dir
+
+
+def _why(e: OSError) -> str:
+    if e.errno == errno.ENOSPC:
+        return "the disk is full"
+    if e.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
+        return "it is read-only or you lack permission"
+    if e.errno in (errno.ENOTDIR, errno.EEXIST):
+        return "a file of that name is in the way"
+    return e.strerror or str(e)
+
+
+def _save_all(steps: list[tuple[Path, object]]) -> None:
+    """Write every output even when one fails (a full disk loses as little as possible),
+    then report the failures as one OutputError."""
+    failed: list[tuple[Path, OSError]] = []
+    for path, write in steps:
+        try:
+            write()
+        except OSError as e:
+            failed.append((path, e))
+    if failed:
+        names = ", ".join(str(p) for p, _ in failed)
+        raise OutputError(f"cannot write {names}: {_why(failed[0][1])}")
+
+
+def default_out_dir(video: Path) -> Path:
+    return Path("coach_out") / Path(video).stem
+
+
+class _AnnotatedWriter:
+    """Overlay + encode stage: draws each result onto its frame and appends it to the video.
+    The writer opens on the first frame (its size is the decoded frame's)."""
+
+    def __init__(self, path: Path, fps: float, spec: PoseSpec) -> None:
+        self.path, self.fps, self.spec = path, fps, spec
+        self.writer: cv2.VideoWriter | None = None
+
+    def __call__(self, item: tuple[np.ndarray, object]) -> None:
+        bgr, res = item
+        if self.writer is None:
+            self.writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*"mp4v"),
+                                          self.fps, (bgr.shape[1], bgr.shape[0]))
+        self.writer.write(draw_overlay(bgr, self.spec, res))
+
+    def release(self) -> None:
+        if self.writer is not None:
+            self.writer.release()
+
+
+def _decoded(src: VideoSource):
+    """Decode stage: each frame with its RGB copy for the pose model."""
+    for fr in src:
+        yield fr, cv2.cvtColor(fr.bgr, cv2.COLOR_BGR2RGB)
+
+
+def review_video(video: Path, spec: PoseSpec, out_dir: Path, backend: PoseBackend | None = None,
+                 backend_choice: BackendChoice = BackendChoice(), write_video: bool = True,
+                 progress: bool = True, profile: str = "", pipelined: bool = True) -> ReviewOutputs:
+    """Run pose detection and coaching over every frame of `video`.
+
+    With `pipelined` (the default) decoding, inference and overlay+encoding run in three
+    threads joined by bounded queues (coach/io/pipeline.py); results are identical to the
+    sequential path (`pipelined=False`): same frames, same order, one engine."""
+    prepare_out_dir(out_dir)
+    src = VideoSource(video)
+    own_backend = backend is None
+    backend = backend or backend_choice.create()
+    stem = Path(video).stem
+    paths = output_paths(out_dir, stem)
+    annotated = _AnnotatedWriter(paths["annotated.mp4"], src.fps, spec)
+    engine = Engine(spec)
+    rec_trace = TraceRecorder(src.width, src.height, backend.name, str(video))
+    frames = seen = 0
+    last_t = 0.0
+    complete = False
+    bar = tqdm(total=src.frame_count or None, unit="frame", desc=f"review {stem}",
+               disable=not progress, leave=False)
+    try:
+        with Prefetch(_decoded(src), threaded=pipelined, name="decode") as decoded, \
+                Sink(annotated, threaded=pipelined, name="encode") as encode:
+            for fr, rgb in decoded:
+                lm = backend.detect(rgb, fr.t)
+                rec_trace.add(fr.t, lm)
+                res = engine.step(fr.t, lm)
+                frames += 1
+                seen += lm is not None
+                last_t = fr.t
+                if write_video:
+                    encode.put((fr.bgr, res))
+                bar.update(1)
+        if frames == 0:
+            raise VideoError(f"no frames could be decoded from {video}: the file is empty, truncated or "
+                             "uses a codec this OpenCV cannot decode")
+        complete = True
+    finally:
+        bar.close()
+        src.close()
+        annotated.release()
+        if own_backend:
+            backend.close()
+        if frames:
+            engine.finish(last_t)
+            record = build_record(engine, source=str(video), duration_s=last_t, frames=frames,
+                                  frames_with_person=seen, model=backend.name, profile=profile)
+            if not complete:
+                record.events.append({"t": last_t, "kind": "incomplete", "text": "review interrupted",
+                                      "side": "none", "data": {}})
+            _save_all([(paths["trace.npz"], lambda: save_trace(rec_trace.trace(), paths["trace.npz"])),
+                       (paths["report.json"], lambda: write_json(record, paths["report.json"])),
+                       (paths["report.csv"], lambda: write_csv(record, paths["report.csv"]))])
+    return ReviewOutputs(record, paths["report.json"], paths["report.csv"], paths["trace.npz"],
+                         paths["annotated.mp4"] if write_video else None, complete)
+
+
+def summary_lines(rec: StretchRecord) -> list[str]:
+    """A short human summary of a record for the terminal."""
+    lines = [f"{rec.title}: {rec.frames} frames, person seen in {rec.frames_with_person}"]
+    if rec.counts_reps or rec.holds_are_reps:
+        lines.append(f"  reps counted: {rec.rep_count}")
+    for h in rec.holds:
+        lines.append(f"  hold {h['side']:>5}: {h['start']:6.1f}-{h['end']:6.1f} s, in position "
+                     f"{h['in_tolerance_s']:.1f} s of {h['target_s']:.0f} s"
+                     f"{' (complete)' if h['completed'] else ''}, {h['pauses']} pause(s)")
+    for f in rec.faults:
+        lines.append(f"  fault {f['id']} at {f['start']:.1f}-{f['end']:.1f} s: {f['text']}")
+    if rec.frames_with_person == 0:
+        lines.append("  no person was detected in this video: is the whole body in the frame and lit?")
+    return lines

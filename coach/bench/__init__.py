@@ -1,0 +1,1 @@
+"""Benchmarks: accuracy against truth files and speed ratios (print figures, assert nothing)."""

@@ -1,0 +1,243 @@
+"""`coach bench accuracy [DIR]`: the review pipeline against the synthetic clips' truth.
+
+Per stretch: mean absolute error of the angles the stretch checks (MediaPipe landmarks,
+smoothed as the coach uses them, vs the rig's true joints through the same measure code,
+after the documented calibration offsets), rep count exact-match rate and error, hold time
+error, fault recall and false alarms on clean clips, frames with a person. Exit status 1
+when an ideal-view figure misses its target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+from coach.core.measures import evaluate
+from coach.rules.pose_spec import PoseSpec, load_pose
+from coach.app.batch import BatchItem, run_batch
+from coach.core.scoring import score_trace
+from coach.io.trace import load_trace
+from coach.bench.truth import Truth, find_truths
+
+TARGETS = {"angle_mae_deg": 5.0, "rep_exact": 0.95, "hold_err_s": 1.0, "fault_recall": 0.90, "false_alarm": 0.05}
+CALIBRATION_FILE = "calibration.toml"
+
+
+@dataclass
+class ClipResult:
+    clip: str
+    pose: str
+    view_offset_deg: float
+    clean: bool
+    frames: int
+    person_frames: int
+    angle_errors: dict[str, list[float]] = field(default_factory=dict)   # signed, after offsets
+    reps_true: int = 0
+    reps_counted: int = 0
+    hold_errors: list[float] = field(default_factory=list)
+    faults_true: int = 0
+    faults_found: int = 0
+    fault_s: float = 0.0           # seconds with any fault open
+    duration_s: float = 0.0
+    view_warned_frac: float = 0.0
+
+
+def checked_measures(spec: PoseSpec) -> list[str]:
+    """The angle-like measures the stretch judges (checks and rep rule)."""
+    names = {c.measure for c in spec.checks}
+    if spec.reps:
+        names.add(spec.reps.measure)
+    return sorted(n for n in names if spec.measures[n].unit == "deg")
+
+
+def load_offsets(folder: Path) -> dict[str, dict[str, float]]:
+    """Per pose and measure: MediaPipe minus truth, where the rig's joint differs from
+    MediaPipe's landmark (e.g. the hip joint centre vs MediaPipe's hip point)."""
+    p = folder / CALIBRATION_FILE
+    if not p.exists():
+        return {}
+    return tomllib.loads(p.read_text()).get("offsets", {})
+
+
+def _match_holds(truth: list[dict], got: list[dict]) -> list[float]:
+    errors = []
+    used: set[int] = set()
+    for th in truth:
+        best, best_ov = None, 0.0
+        for i, h in enumerate(got):
+            if i in used or (th.get("side", "none") != h["side"] and th.get("side", "none") != "none"):
+                continue
+            ov = min(th["end"], h["end"]) - max(th["start"], h["start"])
+            if ov > best_ov:
+                best, best_ov = i, ov
+        if best is None:
+            errors.append(float(th["in_position_s"]))
+        else:
+            used.add(best)
+            errors.append(abs(got[best]["in_tolerance_s"] - th["in_position_s"]))
+    return errors
+
+
+def evaluate_clip(truth: Truth, trace_path: Path, offsets: dict[str, float]) -> ClipResult:
+    spec = load_pose(truth.pose)
+    trace = load_trace(trace_path)
+    scored = score_trace(trace, spec, keep_results=True)
+    rec = scored.record
+    res = ClipResult(truth.path.name.replace(".truth.json", ""), truth.pose, truth.view_offset_deg, truth.clean,
+                     rec.frames, rec.frames_with_person, reps_true=truth.reps, reps_counted=rec.rep_count,
+                     duration_s=trace.duration)
+    names = checked_measures(spec)
+    res.angle_errors = {n: [] for n in names}
+    warned = 0
+    for i, r in enumerate(scored.results or []):
+        warned += not r.view_ok
+        if truth.landmarks is None or i >= len(truth.landmarks) or not r.person:
+            continue
+        for n in names:
+            m = spec.measures[n]
+            got = evaluate(m, r.landmarks, r.side, r.near, spec.min_visibility)
+            true = evaluate(m, truth.landmarks[i], r.side, r.near, 0.0)
+            if got is not None and true is not None:
+                res.angle_errors[n].append(got - true - offsets.get(n, 0.0))
+    res.view_warned_frac = warned / max(1, len(scored.results or []))
+    res.hold_errors = _match_holds(truth.holds, rec.holds)
+    res.faults_true = len(truth.faults)
+    for tf in truth.faults:
+        if any(f["id"] == tf["id"] and f["end"] >= tf["start"] and f["start"] <= tf["end"] for f in rec.faults):
+            res.faults_found += 1
+    res.fault_s = sum(f["duration_s"] for f in rec.faults)
+    return res
+
+
+def trace_path(truth: Truth, cache: Path) -> Path:
+    stem = truth.video.stem
+    return cache / stem / f"{stem}.trace.npz"
+
+
+def ensure_traces(truths: list[Truth], cache: Path, reuse: bool, jobs: int, progress: bool) -> list[str]:
+    """Run the review pipeline (pose detection) on every clip whose trace is not cached,
+    `jobs` clips at a time. Returns the errors of clips that failed."""
+    todo = [t for t in truths if not (reuse and trace_path(t, cache).exists()
+                                      and trace_path(t, cache).stat().st_mtime >= t.video.stat().st_mtime)]
+    if not todo:
+        return []
+    summary = run_batch([BatchItem(t.video, t.pose) for t in todo], cache, jobs=jobs,
+                        write_video=False, progress=progress)
+    return [f"{r.video.name}: {r.error}" for r in summary.failed]
+
+
+def _mean(xs: list[float]) -> float | None:
+    return statistics.fmean(xs) if xs else None
+
+
+def _fmt(x: float | None, spec: str = ".1f") -> str:
+    return "-" if x is None else format(x, spec)
+
+
+def summarise(results: list[ClipResult], label: str) -> tuple[list[str], list[str]]:
+    """Table rows per stretch and the list of target misses."""
+    rows, misses = [], []
+    header = f"{'stretch':24} {'clips':>5} {'angle MAE':>9} {'reps exact':>10} {'rep MAE':>7} {'hold err s':>10} " \
+             f"{'fault recall':>12} {'false alarm':>11} {'person':>7} {'view warn':>9}"
+    rows.append(f"-- {label} --")
+    rows.append(header)
+    for pose in sorted({r.pose for r in results}):
+        rs = [r for r in results if r.pose == pose]
+        errs = [abs(e) for r in rs for v in r.angle_errors.values() for e in v]
+        mae = _mean(errs)
+        rep_rs = [r for r in rs if r.reps_true > 0 or r.reps_counted > 0]
+        exact = _mean([float(r.reps_true == r.reps_counted) for r in rep_rs]) if rep_rs else None
+        rep_mae = _mean([abs(r.reps_true - r.reps_counted) for r in rep_rs]) if rep_rs else None
+        hold_errs = [e for r in rs for e in r.hold_errors]
+        hold = max(hold_errs) if hold_errs else None
+        ft = sum(r.faults_true for r in rs)
+        recall = sum(r.faults_found for r in rs) / ft if ft else None
+        clean = [r for r in rs if r.clean]
+        fa = sum(r.fault_s for r in clean) / sum(r.duration_s for r in clean) if clean and sum(r.duration_s for r in clean) else None
+        person = sum(r.person_frames for r in rs) / max(1, sum(r.frames for r in rs))
+        warn = _mean([r.view_warned_frac for r in rs])
+        rows.append(f"{pose:24} {len(rs):5d} {_fmt(mae):>9} {_fmt(exact, '.0%'):>10} {_fmt(rep_mae, '.2f'):>7} "
+                    f"{_fmt(hold):>10} {_fmt(recall, '.0%'):>12} {_fmt(fa, '.1%'):>11} {person:7.0%} {_fmt(warn, '.0%'):>9}")
+        if label.startswith("ideal"):
+            for name, val, ok in (("angle MAE", mae, mae is None or mae <= TARGETS["angle_mae_deg"]),
+                                  ("reps exact", exact, exact is None or exact >= TARGETS["rep_exact"]),
+                                  ("hold error", hold, hold is None or hold <= TARGETS["hold_err_s"]),
+                                  ("fault recall", recall, recall is None or recall >= TARGETS["fault_recall"]),
+                                  ("false alarms", fa, fa is None or fa <= TARGETS["false_alarm"])):
+                if not ok:
+                    misses.append(f"{pose}: {name} {val:.3g}")
+    return rows, misses
+
+
+def print_offsets(results: list[ClipResult]) -> None:
+    """Median signed error (MediaPipe minus truth) per stretch and measure on clean,
+    ideal-view clips: the values for sample_videos/calibration.toml."""
+    print("[offsets]  # median of MediaPipe minus truth, deg, clean ideal-view clips")
+    for pose in sorted({r.pose for r in results}):
+        rs = [r for r in results if r.pose == pose and r.clean and abs(r.view_offset_deg) < 1e-6]
+        names = sorted({n for r in rs for n in r.angle_errors})
+        vals = {n: statistics.median(e for r in rs for e in r.angle_errors.get(n, [])) for n in names
+                if any(r.angle_errors.get(n) for r in rs)}
+        print(f"{pose} = {{ " + ", ".join(f"{n} = {v:.1f}" for n, v in vals.items()) + " }")
+
+
+def run(args: argparse.Namespace) -> int:
+    folder = Path(args.dir)
+    truths = find_truths(folder)
+    if args.pose:
+        truths = [t for t in truths if t.pose == args.pose]
+    if not truths:
+        what = f" of stretch {args.pose!r}" if args.pose else ""
+        print(f"coach: error: no *.truth.json clips{what} in {folder}", file=sys.stderr)
+        return 2
+    offsets = load_offsets(folder)
+    cache = Path(args.cache)
+    errors = ensure_traces(truths, cache, args.reuse, args.jobs, not args.quiet)
+    for e in errors:
+        print(f"coach: error: {e}", file=sys.stderr)
+    results = [evaluate_clip(t, trace_path(t, cache), offsets.get(t.pose, {}))
+               for t in truths if trace_path(t, cache).exists()]
+    if args.per_clip:
+        for r in results:
+            maes = {n: round(statistics.fmean(map(abs, v)), 1) for n, v in r.angle_errors.items() if v}
+            print(f"{r.clip:34} view {r.view_offset_deg:4.0f}  reps {r.reps_counted}/{r.reps_true}  "
+                  f"hold err {[round(e, 2) for e in r.hold_errors]}  faults {r.faults_found}/{r.faults_true}  "
+                  f"fault_s {r.fault_s:.1f}  person {r.person_frames}/{r.frames}  view warn {r.view_warned_frac:.0%}  MAE {maes}")
+    if args.fit_offsets:
+        print_offsets(results)
+    ideal = [r for r in results if abs(r.view_offset_deg) < 1e-6]
+    off = [r for r in results if abs(r.view_offset_deg) >= 1e-6]
+    rows, misses = summarise(ideal, "ideal view (targets apply)")
+    print("\n".join(rows))
+    for deg in sorted({abs(r.view_offset_deg) for r in off}):
+        rows2, _ = summarise([r for r in off if abs(r.view_offset_deg) == deg], f"{deg:g} deg off the ideal view (reported)")
+        print("\n".join(rows2))
+    print(f"targets: angle MAE <= {TARGETS['angle_mae_deg']} deg, reps exact >= {TARGETS['rep_exact']:.0%}, "
+          f"hold error <= {TARGETS['hold_err_s']} s, fault recall >= {TARGETS['fault_recall']:.0%}, "
+          f"false alarms <= {TARGETS['false_alarm']:.0%} of clean-clip time")
+    if misses:
+        print("MISSED: " + "; ".join(misses))
+        return 1
+    print("all ideal-view targets met")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("accuracy", help="angles, reps, holds and faults against the synthetic clips' truth",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("dir", nargs="?", default="sample_videos", help="folder of clips with .truth.json files")
+    p.add_argument("--pose", help="only clips of this stretch")
+    p.add_argument("--cache", default="coach_out/bench", help="where landmark traces are kept")
+    p.add_argument("--reuse", action="store_true", help="reuse cached traces (skip pose detection)")
+    p.add_argument("--jobs", type=int, default=max(1, os.cpu_count() or 1), help="clips analysed at once")
+    p.add_argument("--per-clip", action="store_true", help="also print one line per clip")
+    p.add_argument("--fit-offsets", action="store_true",
+                   help="print the median MediaPipe-minus-truth error per measure (run with no calibration.toml)")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=run)

@@ -1,0 +1,105 @@
+"""The session record of one stretch: reps, holds and faults, as JSON- and CSV-ready data."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from coach.core.engine import Engine
+
+
+@dataclass
+class StretchRecord:
+    pose: str
+    title: str
+    source: str
+    duration_s: float
+    frames: int
+    frames_with_person: int
+    reps: list[dict[str, Any]] = field(default_factory=list)
+    holds: list[dict[str, Any]] = field(default_factory=list)
+    faults: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    baseline: dict[str, float] = field(default_factory=dict)
+    model: str = ""
+    profile: str = ""
+    counts_reps: bool = False      # the stretch has a rep rule (else holds only)
+    holds_are_reps: bool = False   # repeated holds (e.g. 10 x 5 s pelvic tilts): each completed hold is a rep
+
+    @property
+    def rep_count(self) -> int:
+        if self.holds_are_reps:
+            return sum(1 for h in self.holds if h["completed"])
+        return len(self.reps)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["rep_count"] = self.rep_count
+        d["holds_completed"] = sum(1 for h in self.holds if h["completed"])
+        return d
+
+
+def _r(x: float | None, nd: int = 2) -> float | None:
+    return None if x is None else round(float(x), nd)
+
+
+def build_record(engine: Engine, *, source: str, duration_s: float, frames: int,
+                 frames_with_person: int, model: str = "", profile: str = "") -> StretchRecord:
+    """Collect an engine's reps, holds and faults (call engine.finish first)."""
+    reps = [
+        {"index": r.index, "side": r.side, "start": _r(r.start), "end": _r(r.end),
+         "duration_s": _r(r.duration), "low_peak": _r(r.low_peak, 1), "high_peak": _r(r.high_peak, 1)}
+        for c in engine.reps.values() for r in c.records
+    ]
+    reps.sort(key=lambda r: r["start"])
+    holds = []
+    if engine.hold:
+        for h in engine.hold.records:
+            holds.append({
+                "side": h.side, "start": _r(h.start), "end": _r(h.end), "duration_s": _r(h.duration),
+                "in_tolerance_s": _r(h.in_tolerance_s), "target_s": engine.spec.hold.seconds,
+                "completed": h.completed, "pauses": h.pauses,
+                "peaks": {k: [_r(lo, 1), _r(hi, 1)] for k, (lo, hi) in h.peaks.items()},
+            })
+    faults = [
+        {"id": f.id, "side": f.side, "start": _r(f.start), "end": _r(f.end),
+         "duration_s": _r((f.end or f.start) - f.start), "worst": _r(f.worst, 1), "text": f.text}
+        for f in engine.faults.records
+    ]
+    faults.sort(key=lambda f: f["start"])
+    return StretchRecord(
+        pose=engine.spec.name, title=engine.spec.title, source=source, duration_s=_r(duration_s),
+        frames=frames, frames_with_person=frames_with_person, reps=reps, holds=holds, faults=faults,
+        events=[{**e.to_dict(), "t": _r(e.t)} for e in engine.events],
+        baseline={k: _r(v, 2) for k, v in engine.baseline.items()}, model=model, profile=profile,
+        counts_reps=engine.spec.reps is not None,
+        holds_are_reps=engine.spec.reps is None and engine.spec.hold is not None and engine.spec.hold.count > 1,
+    )
+
+
+def output_paths(out_dir: Path, stem: str) -> dict[str, Path]:
+    """Where a session's files go: <stem>.report.json, .report.csv, .trace.npz, .annotated.mp4."""
+    return {k: Path(out_dir) / f"{stem}.{k}" for k in ("report.json", "report.csv", "trace.npz", "annotated.mp4")}
+
+
+def write_json(record: StretchRecord, path: Path) -> None:
+    path.write_text(json.dumps(record.to_dict(), indent=2))
+
+
+def write_csv(record: StretchRecord, path: Path) -> None:
+    """One row per rep, hold and fault: kind, index, side, start, end, duration, detail."""
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["kind", "index", "side", "start_s", "end_s", "duration_s", "detail"])
+        for r in record.reps:
+            w.writerow(["rep", r["index"], r["side"], r["start"], r["end"], r["duration_s"],
+                        f"low_peak={r['low_peak']} high_peak={r['high_peak']}"])
+        for i, h in enumerate(record.holds, 1):
+            peaks = " ".join(f"{k}={lo}..{hi}" for k, (lo, hi) in h["peaks"].items())
+            w.writerow(["hold", i, h["side"], h["start"], h["end"], h["duration_s"],
+                        f"in_tolerance_s={h['in_tolerance_s']} completed={h['completed']} pauses={h['pauses']} {peaks}"])
+        for i, fl in enumerate(record.faults, 1):
+            w.writerow(["fault", i, fl["side"], fl["start"], fl["end"], fl["duration_s"], f"{fl['id']}: {fl['text']}"])

@@ -1,0 +1,1 @@
+"""Edges that bring frames and landmarks in and keep them: video sources, pose backends, traces."""

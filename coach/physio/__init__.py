@@ -1,0 +1,1 @@
+"""Physiotherapist tools: calibration, what-if replay of traces, the threshold tuning panel."""

@@ -1,0 +1,459 @@
+"""Load and validate the stretch rules in poses/*.toml into dataclasses.
+
+Every error names the file, the line and the key, so a physio editing a threshold sees
+exactly what to fix. The engine reads these specs and never names a stretch.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from coach.core.landmarks import SIDES, is_known
+
+POSES_DIR = Path(__file__).resolve().parents[2] / "poses"
+
+MEASURE_KINDS = {"angle": 3, "bend": 3, "incline": 2, "offset": 2}
+CHECK_ROLES = ("setup", "form", "target")
+VIEWS = ("side", "front")
+SIDE_DETECT = ("smaller", "larger", "sign")
+
+
+class SpecError(ValueError):
+    """A pose or profile file that cannot be used; the message says where and why."""
+
+    def __init__(self, path: Path | str, key: str, problem: str, line: int | None = None) -> None:
+        self.path, self.key, self.problem, self.line = str(path), key, problem, line
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: key '{key}': {problem}")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A number read off one frame's landmarks. `{side}`/`{other}` in point names resolve
+    to the active side and the other side; `{near}` to the side nearer the camera."""
+
+    name: str
+    kind: str                      # angle | bend | incline | offset
+    points: tuple[str, ...]
+    reference: str = "vertical"    # incline: "vertical" | "horizontal"
+    axis: str = "x"                # offset: "x" | "y" (y up)
+    scale: tuple[str, str] = ("mid_shoulder", "mid_hip")  # offset: divide by this length
+    absolute: bool = False         # take the magnitude (e.g. offsets that flip with facing)
+    baseline: bool = False         # relative to the person's own neutral
+    facing: tuple[str, str] | None = None  # negate when this segment points image-left
+    unit: str = "deg"
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One threshold on a measure. `setup`: the person is in the stretch's basic position
+    (else nothing is judged or counted). `form`: a fault while set up. `target`: where the
+    stretch should reach (no fault, a hint). Form and target checks define 'in position'."""
+
+    id: str
+    measure: str
+    role: str = "form"
+    min: float | None = None
+    max: float | None = None
+    hysteresis: float = 2.0        # a failing check must come this far back inside to pass
+    cue_low: str = ""
+    cue_high: str = ""
+    label: str = ""
+    required_for_hold: bool = True
+
+
+@dataclass(frozen=True)
+class SideRule:
+    mode: str = "none"             # "none" | "per_side"
+    detect: str = "smaller"        # smaller | larger | sign
+    measure: str = ""
+    positive: str = "left"         # detect = "sign": the side a positive value means
+    min_size: float = 0.0          # detect = "sign": a value nearer 0 names no side (e.g. arms ahead)
+    switch_after_s: float = 1.0    # a new side must win this long before the coach follows
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RepRule:
+    """Cycle counting with hysteresis on one measure: a rep is a visit to the low phase
+    and the high phase (either order), each held at least `min_phase_s`."""
+
+    measure: str
+    low_enter: float
+    low_exit: float
+    high_enter: float
+    high_exit: float
+    min_phase_s: float = 0.3
+    min_rep_s: float = 1.0         # faster cycles are not counted (and cued)
+    grace_s: float = 1.5           # measure unseen this long drops a half-done rep
+    target: int = 10
+    low_cue: str = ""
+    high_cue: str = ""
+    too_fast_cue: str = "Slow down: move smoothly"
+
+
+@dataclass(frozen=True)
+class HoldRule:
+    """A timed hold: in position (all required checks pass) for `seconds`, `count` times
+    per side. Lapses shorter than `grace_s` pause the timer instead of ending the hold."""
+
+    seconds: float
+    count: int = 1
+    min_enter_s: float = 1.0        # settling time before the hold clock runs
+    grace_s: float = 2.0
+    extra_checks: tuple[str, ...] = ()   # measures-as-conditions used only for the hold
+    start_cue: str = "Good, hold it there"
+    done_cue: str = "Done. Release gently"
+    switch_cue: str = "Now switch sides"
+
+
+@dataclass(frozen=True)
+class ViewRule:
+    kind: str = "side"
+    # width ratio = mean(shoulder width, hip width) / torso length in the image:
+    # about 0 in a true side view, about 1 facing the camera.
+    max_width_ratio: float | None = None
+    min_width_ratio: float | None = None
+    after_s: float = 1.5
+    cue: str = "Turn sideways to the camera"
+    # a learnt neutral further from 0 than this (per baseline measure) means the camera
+    # looks at an angle: the coach says `neutral_cue`, judges nothing, and learns the
+    # neutral again once the person has left the set-up position (sat up to fix the camera)
+    neutral_max: tuple[tuple[str, float], ...] = ()
+    neutral_cue: str = "The camera sees you at an angle: sit up and turn it square to your side"
+
+
+@dataclass(frozen=True)
+class PoseSpec:
+    name: str
+    title: str
+    summary: str
+    view: ViewRule
+    setup_guide: tuple[str, ...]
+    instructions: tuple[str, ...]
+    measures: dict[str, Measure]
+    checks: tuple[Check, ...]
+    side: SideRule
+    reps: RepRule | None
+    hold: HoldRule | None
+    baseline_s: float = 2.0
+    fault_after_s: float = 0.7
+    fault_clear_s: float = 0.3
+    min_visibility: float = 0.5
+    setup_cue: str = "Get into the starting position"
+    baseline_cue: str = "Hold still in the starting position"   # while the neutral is gathered
+    source: str = ""
+
+    @property
+    def sides(self) -> tuple[str, ...]:
+        return SIDES if self.side.mode == "per_side" else ("none",)
+
+    def check(self, check_id: str) -> Check:
+        for c in self.checks:
+            if c.id == check_id:
+                return c
+        raise KeyError(check_id)
+
+
+# ---------------------------------------------------------------- loading
+
+
+def key_line(text: str, dotted_key: str) -> int | None:
+    """Best-effort line number of a dotted key (`a.b.c`) in TOML text, looked up only inside
+    its own table: `checks.<id>.key` / `checks[i].key` in that [[checks]] entry. A key that
+    is not in its table (missing) gives the table's header line."""
+    parts = dotted_key.split(".")
+    last = re.escape(parts[-1].split("[")[0])
+    lines = text.splitlines()
+    heads = [i for i, ln in enumerate(lines) if re.match(r"\s*\[", ln)]
+    span: tuple[int, int] | None = None      # [header line, next header line)
+
+    def block(i: int) -> tuple[int, int]:
+        return i, next((h for h in heads if h > i), len(lines))
+
+    if len(parts) == 1:
+        span = (-1, heads[0] if heads else len(lines))
+    else:
+        m = re.fullmatch(r"(\w+)\[(\d+)\]", parts[0])
+        name = m.group(1) if m else parts[0]
+        arr = [i for i in heads if re.match(rf"\s*\[\[\s*{re.escape(name)}\s*\]\]", lines[i])]
+        if arr and m and int(m.group(2)) < len(arr):
+            span = block(arr[int(m.group(2))])
+        elif arr and len(parts) > 2:
+            for i in arr:
+                a, b = block(i)
+                if any(re.match(rf"\s*id\s*=\s*[\"']{re.escape(parts[1])}[\"']", ln) for ln in lines[a:b]):
+                    span = (a, b)
+                    break
+        else:
+            header = ".".join(parts[:-1])
+            hit = [i for i in heads if lines[i].strip().strip("[]").strip() == header]
+            if hit:
+                span = block(hit[0])
+    if span is None:
+        return None
+    for i in range(span[0] + 1, span[1]):
+        if re.match(rf"\s*{last}\s*=", lines[i]):
+            return i + 1
+    header_like = [i for i in heads if re.match(rf"\s*\[+\s*{re.escape(dotted_key)}\s*\]+", lines[i])]
+    if header_like:
+        return header_like[0] + 1
+    return span[0] + 1 if span[0] >= 0 else None
+
+
+def read_toml(path: Path) -> tuple[dict[str, Any], str]:
+    """Parse a TOML file; a syntax error becomes a SpecError with the parser's line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(path, "-", "file not found") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise SpecError(path, "-", f"cannot read: {e}") from None
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"line (\d+)", str(e))
+        raise SpecError(path, "-", f"TOML syntax error: {e}", int(m.group(1)) if m else None) from None
+
+
+class _Reader:
+    """Typed access to a TOML table with errors that name the file, line and key."""
+
+    def __init__(self, path: Path | str, text: str) -> None:
+        self.path, self.text = path, text
+
+    def fail(self, key: str, problem: str) -> SpecError:
+        return SpecError(self.path, key, problem, key_line(self.text, key))
+
+    def get(self, table: dict, key: str, prefix: str, types: type | tuple, default: Any = ..., *,
+            choices: tuple | None = None, lo: float | None = None, hi: float | None = None) -> Any:
+        full = f"{prefix}.{key}" if prefix else key
+        if key not in table:
+            if default is ...:
+                raise self.fail(full, "is required")
+            return default
+        v = table[key]
+        if types is float and isinstance(v, int) and not isinstance(v, bool):
+            v = float(v)
+        if isinstance(v, bool) and types is not bool and bool not in (types if isinstance(types, tuple) else (types,)):
+            raise self.fail(full, f"must be {_tname(types)}, not true/false")
+        if not isinstance(v, types):
+            raise self.fail(full, f"must be {_tname(types)}, got {v!r}")
+        if choices is not None and v not in choices:
+            raise self.fail(full, f"must be one of {', '.join(map(str, choices))}; got {v!r}")
+        if lo is not None and v < lo:
+            raise self.fail(full, f"must be at least {lo}; got {v}")
+        if hi is not None and v > hi:
+            raise self.fail(full, f"must be at most {hi}; got {v}")
+        return v
+
+    def unknown(self, table: dict, allowed: set[str], prefix: str) -> None:
+        for k in table:
+            if k not in allowed:
+                full = f"{prefix}.{k}" if prefix else k
+                raise self.fail(full, f"unknown key (allowed: {', '.join(sorted(allowed))})")
+
+
+def _tname(t: type | tuple) -> str:
+    names = {float: "a number", int: "an integer", str: "text", bool: "true or false",
+             list: "a list", dict: "a table"}
+    ts = t if isinstance(t, tuple) else (t,)
+    return " or ".join(names.get(x, x.__name__) for x in ts)
+
+
+_UNITS = {"deg": (-360.0, 360.0), "ratio": (-10.0, 10.0)}
+
+
+def _measure(r: _Reader, name: str, t: dict) -> Measure:
+    p = f"measures.{name}"
+    r.unknown(t, {"kind", "points", "reference", "axis", "scale", "absolute", "baseline", "facing", "unit", "help"}, p)
+    kind = r.get(t, "kind", p, str, choices=tuple(MEASURE_KINDS))
+    points = r.get(t, "points", p, list)
+    if len(points) != MEASURE_KINDS[kind]:
+        raise r.fail(f"{p}.points", f"a '{kind}' measure takes {MEASURE_KINDS[kind]} points, got {len(points)}")
+    facing = r.get(t, "facing", p, list, None)
+    if facing is not None and len(facing) != 2:
+        raise r.fail(f"{p}.facing", "takes two landmark names (e.g. [\"mid_hip\", \"mid_shoulder\"])")
+    for key, names in (("points", points + list(t.get("scale", []))), ("facing", facing or [])):
+        for pt in names:
+            if not isinstance(pt, str) or not is_known(pt.replace("{side}", "left").replace("{other}", "left").replace("{near}", "left")):
+                raise r.fail(f"{p}.{key}", f"unknown landmark {pt!r} (MediaPipe names, mid_* or {{side}}_/{{other}}_/{{near}}_ prefixes)")
+    scale = r.get(t, "scale", p, list, ["mid_shoulder", "mid_hip"])
+    if len(scale) != 2:
+        raise r.fail(f"{p}.scale", "takes two landmark names")
+    default_unit = "ratio" if kind == "offset" else "deg"
+    unit = r.get(t, "unit", p, str, default_unit, choices=(default_unit,))
+    return Measure(
+        name=name, kind=kind, points=tuple(points),
+        reference=r.get(t, "reference", p, str, "vertical", choices=("vertical", "horizontal")),
+        axis=r.get(t, "axis", p, str, "x", choices=("x", "y")), scale=(scale[0], scale[1]),
+        absolute=r.get(t, "absolute", p, bool, False), baseline=r.get(t, "baseline", p, bool, False),
+        facing=(facing[0], facing[1]) if facing else None, unit=unit, help=r.get(t, "help", p, str, ""),
+    )
+
+
+def _bound(r: _Reader, t: dict, key: str, p: str, unit: str) -> float | None:
+    lo, hi = _UNITS[unit]
+    return r.get(t, key, p, float, None, lo=lo, hi=hi)
+
+
+def _check(r: _Reader, i: int, t: dict, measures: dict[str, Measure]) -> Check:
+    p = f"checks[{i}]" if "id" not in t else f"checks.{t['id']}"
+    r.unknown(t, {"id", "measure", "role", "min", "max", "hysteresis", "cue_low", "cue_high",
+                  "label", "required_for_hold", "unit"}, p)
+    cid = r.get(t, "id", p, str)
+    m = r.get(t, "measure", p, str)
+    if m not in measures:
+        raise r.fail(f"{p}.measure", f"no measure named {m!r} (have: {', '.join(measures)})")
+    unit = r.get(t, "unit", p, str, measures[m].unit)
+    if unit != measures[m].unit:
+        raise r.fail(f"{p}.unit", f"measure {m!r} is in {measures[m].unit!r}, not {unit!r}")
+    lo, hi = _bound(r, t, "min", p, unit), _bound(r, t, "max", p, unit)
+    if lo is None and hi is None:
+        raise r.fail(f"{p}.min", "a check needs min, max or both")
+    if lo is not None and hi is not None and lo >= hi:
+        raise r.fail(f"{p}.max", f"max ({hi}) must be above min ({lo})")
+    return Check(
+        id=cid, measure=m, role=r.get(t, "role", p, str, "form", choices=CHECK_ROLES), min=lo, max=hi,
+        hysteresis=r.get(t, "hysteresis", p, float, 2.0 if unit == "deg" else 0.03, lo=0.0, hi=45.0),
+        cue_low=r.get(t, "cue_low", p, str, ""), cue_high=r.get(t, "cue_high", p, str, ""),
+        label=r.get(t, "label", p, str, cid.replace("_", " ")),
+        required_for_hold=r.get(t, "required_for_hold", p, bool, True),
+    )
+
+
+def spec_from_dict(d: dict[str, Any], path: Path | str = "<pose>", text: str = "") -> PoseSpec:
+    """Validate a parsed pose table (defaults plus any profile overrides) into a PoseSpec."""
+    r = _Reader(path, text)
+    r.unknown(d, {"name", "title", "summary", "view", "setup_guide", "instructions", "measures",
+                  "checks", "side", "reps", "hold", "baseline_s", "fault_after_s", "fault_clear_s",
+                  "min_visibility", "setup_cue", "baseline_cue"}, "")
+    measures_t = r.get(d, "measures", "", dict)
+    measures = {n: _measure(r, n, t if isinstance(t, dict) else {}) for n, t in measures_t.items()}
+    checks_l = r.get(d, "checks", "", list, [])
+    checks = tuple(_check(r, i, t, measures) for i, t in enumerate(checks_l))
+    ids = [c.id for c in checks]
+    for c in ids:
+        if ids.count(c) > 1:
+            raise r.fail(f"checks.{c}", "check ids must be unique")
+
+    vt = r.get(d, "view", "", dict)
+    r.unknown(vt, {"kind", "max_width_ratio", "min_width_ratio", "after_s", "cue", "neutral_max", "neutral_cue"}, "view")
+    neutral_t = r.get(vt, "neutral_max", "view", dict, {})
+    for n in neutral_t:
+        if n not in measures or not measures[n].baseline:
+            raise r.fail("view.neutral_max", f"{n!r} is not a measure with baseline = true")
+    view = ViewRule(
+        kind=r.get(vt, "kind", "view", str, choices=VIEWS),
+        max_width_ratio=r.get(vt, "max_width_ratio", "view", float, None, lo=0.0, hi=5.0),
+        min_width_ratio=r.get(vt, "min_width_ratio", "view", float, None, lo=0.0, hi=5.0),
+        after_s=r.get(vt, "after_s", "view", float, 1.5, lo=0.0, hi=30.0),
+        cue=r.get(vt, "cue", "view", str, "Turn sideways to the camera"),
+        neutral_max=tuple((n, r.get(neutral_t, n, "view.neutral_max", float, lo=0.0, hi=_UNITS[measures[n].unit][1]))
+                          for n in neutral_t),
+        neutral_cue=r.get(vt, "neutral_cue", "view", str, ViewRule.neutral_cue),
+    )
+
+    st = r.get(d, "side", "", dict, {})
+    r.unknown(st, {"mode", "detect", "measure", "positive", "min_size", "switch_after_s", "labels"}, "side")
+    side = SideRule(
+        mode=r.get(st, "mode", "side", str, "none", choices=("none", "per_side")),
+        detect=r.get(st, "detect", "side", str, "smaller", choices=SIDE_DETECT),
+        measure=r.get(st, "measure", "side", str, ""),
+        positive=r.get(st, "positive", "side", str, "left", choices=SIDES),
+        min_size=r.get(st, "min_size", "side", float, 0.0, lo=0.0, hi=360.0),
+        switch_after_s=r.get(st, "switch_after_s", "side", float, 1.0, lo=0.0, hi=30.0),
+        labels=r.get(st, "labels", "side", dict, {}),
+    )
+    if side.mode == "per_side" and side.measure not in measures:
+        raise r.fail("side.measure", f"per-side stretches need a side measure; {side.measure!r} is not in measures")
+
+    reps = None
+    if "reps" in d:
+        t = r.get(d, "reps", "", dict)
+        p = "reps"
+        r.unknown(t, {f.name for f in RepRule.__dataclass_fields__.values()}, p)
+        m = r.get(t, "measure", p, str)
+        if m not in measures:
+            raise r.fail(f"{p}.measure", f"no measure named {m!r}")
+        reps = RepRule(
+            measure=m, low_enter=r.get(t, "low_enter", p, float), low_exit=r.get(t, "low_exit", p, float),
+            high_enter=r.get(t, "high_enter", p, float), high_exit=r.get(t, "high_exit", p, float),
+            min_phase_s=r.get(t, "min_phase_s", p, float, 0.3, lo=0.0, hi=30.0),
+            min_rep_s=r.get(t, "min_rep_s", p, float, 1.0, lo=0.0, hi=120.0),
+            grace_s=r.get(t, "grace_s", p, float, 1.5, lo=0.0, hi=30.0),
+            target=r.get(t, "target", p, int, 10, lo=1, hi=1000),
+            low_cue=r.get(t, "low_cue", p, str, ""), high_cue=r.get(t, "high_cue", p, str, ""),
+            too_fast_cue=r.get(t, "too_fast_cue", p, str, RepRule.too_fast_cue),
+        )
+        if not (reps.low_enter < reps.low_exit <= reps.high_exit < reps.high_enter):
+            raise r.fail(f"{p}.low_exit", "thresholds must satisfy low_enter < low_exit <= high_exit < high_enter (hysteresis)")
+
+    hold = None
+    if "hold" in d:
+        t = r.get(d, "hold", "", dict)
+        p = "hold"
+        r.unknown(t, {f.name for f in HoldRule.__dataclass_fields__.values()}, p)
+        hold = HoldRule(
+            seconds=r.get(t, "seconds", p, float, lo=0.5, hi=600.0),
+            count=r.get(t, "count", p, int, 1, lo=1, hi=100),
+            min_enter_s=r.get(t, "min_enter_s", p, float, 1.0, lo=0.0, hi=30.0),
+            grace_s=r.get(t, "grace_s", p, float, 2.0, lo=0.0, hi=30.0),
+            extra_checks=tuple(r.get(t, "extra_checks", p, list, [])),
+            start_cue=r.get(t, "start_cue", p, str, HoldRule.start_cue),
+            done_cue=r.get(t, "done_cue", p, str, HoldRule.done_cue),
+            switch_cue=r.get(t, "switch_cue", p, str, HoldRule.switch_cue),
+        )
+    if reps is None and hold is None:
+        raise r.fail("hold", "a stretch needs a [reps] or a [hold] table")
+
+    return PoseSpec(
+        name=r.get(d, "name", "", str), title=r.get(d, "title", "", str),
+        summary=r.get(d, "summary", "", str, ""), view=view,
+        setup_guide=tuple(r.get(d, "setup_guide", "", list, [])),
+        instructions=tuple(r.get(d, "instructions", "", list, [])),
+        measures=measures, checks=checks, side=side, reps=reps, hold=hold,
+        baseline_s=r.get(d, "baseline_s", "", float, 2.0, lo=0.0, hi=60.0),
+        fault_after_s=r.get(d, "fault_after_s", "", float, 0.7, lo=0.0, hi=30.0),
+        fault_clear_s=r.get(d, "fault_clear_s", "", float, 0.3, lo=0.0, hi=30.0),
+        min_visibility=r.get(d, "min_visibility", "", float, 0.5, lo=0.0, hi=1.0),
+        setup_cue=r.get(d, "setup_cue", "", str, "Get into the starting position"),
+        baseline_cue=r.get(d, "baseline_cue", "", str, "Hold still in the starting position"),
+        source=str(path),
+    )
+
+
+def load_pose_file(path: Path | str) -> PoseSpec:
+    d, text = read_toml(Path(path))
+    return spec_from_dict(d, path, text)
+
+
+def raw_pose(name: str, poses_dir: Path = POSES_DIR) -> tuple[dict[str, Any], str, Path]:
+    """The parsed TOML table of a pose by name, its text and path (for overrides)."""
+    path = poses_dir / f"{name}.toml"
+    if not path.exists():
+        have = ", ".join(pose_names(poses_dir)) or "none"
+        raise SpecError(path, "name", f"no stretch called {name!r} (have: {have})")
+    d, text = read_toml(path)
+    return copy.deepcopy(d), text, path
+
+
+def load_pose(name: str, poses_dir: Path = POSES_DIR) -> PoseSpec:
+    """The validated spec of a stretch by name (file stem in poses/)."""
+    d, text, path = raw_pose(name, poses_dir)
+    return spec_from_dict(d, path, text)
+
+
+def pose_names(poses_dir: Path = POSES_DIR) -> list[str]:
+    return sorted(p.stem for p in Path(poses_dir).glob("*.toml"))
+
+
+def load_all(poses_dir: Path = POSES_DIR) -> list[PoseSpec]:
+    return [load_pose(n, poses_dir) for n in pose_names(poses_dir)]

@@ -1,0 +1,450 @@
+"""Per-patient threshold profiles: a small, versioned TOML file that overrides some
+thresholds of some stretches and lists only what it changes.
+
+    version = 1
+    [kneeling_hip_flexor.checks.front_knee_angle]
+    min = 65.0
+    [kneeling_hip_flexor.hold]
+    seconds = 20
+    [cat_cow.reps]
+    target = 6
+
+The overrides are merged onto the pose's own table (poses/<name>.toml) and validated by
+coach.rules.pose_spec.spec_from_dict, so a profile can never make a spec the defaults could not.
+Every error names the PROFILE file, its line and the full key. `load_spec` is the one
+entry point the commands use. Internally an override is a flat dotted key relative to
+the stretch (`checks.front_knee_angle.min`, `hold.seconds`, `fault_after_s`).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from coach.rules.pose_spec import (PoseSpec, SpecError, key_line, pose_names, raw_pose, read_toml,
+                             spec_from_dict)
+
+PROFILE_VERSION = 1
+
+#: What a profile may set. key -> "float" | "int" | "bool"; units come from `unit_of`.
+TOP_KEYS = {"baseline_s": "float", "fault_after_s": "float", "fault_clear_s": "float",
+            "min_visibility": "float"}
+TABLE_KEYS: dict[str, dict[str, str]] = {
+    "view": {"max_width_ratio": "float", "min_width_ratio": "float", "after_s": "float"},
+    "side": {"switch_after_s": "float"},
+    "reps": {"low_enter": "float", "low_exit": "float", "high_enter": "float", "high_exit": "float",
+             "min_phase_s": "float", "min_rep_s": "float", "grace_s": "float", "target": "int"},
+    "hold": {"seconds": "float", "count": "int", "min_enter_s": "float", "grace_s": "float"},
+}
+CHECK_KEYS = {"min": "float", "max": "float", "hysteresis": "float", "required_for_hold": "bool",
+              "unit": "str"}   # `unit` only states the unit; it must match the measure's
+
+
+@dataclass
+class Profile:
+    """A parsed, validated profile: flat overrides per stretch, plus where they came from."""
+
+    path: Path
+    text: str = ""
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)   # stretch -> {dotted: value}
+    patient: str = ""
+    history: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- units and ranges
+
+
+def value_range(spec: PoseSpec, measure: str) -> tuple[float, float]:
+    """Values a measure can take: a threshold outside can never be met (or never fail)."""
+    m = spec.measures[measure]
+    if m.kind == "offset":
+        return (0.0 if m.absolute else -10.0), 10.0
+    if m.baseline:                       # change from the person's neutral
+        return (-90.0, 90.0) if m.kind == "incline" else (-180.0, 180.0)
+    return {"angle": (0.0, 180.0), "incline": (0.0, 90.0), "bend": (-180.0, 180.0)}[m.kind]
+
+
+def unit_of(spec: PoseSpec, key: str) -> str:
+    """The unit of a dotted threshold key: 'deg', 'ratio', 's' or '' (a count or fraction)."""
+    parts = key.split(".")
+    if parts[0] == "checks":
+        return "" if parts[-1] == "required_for_hold" else spec.measures[spec.check(parts[1]).measure].unit
+    if parts[0] == "reps" and parts[-1] in ("low_enter", "low_exit", "high_enter", "high_exit"):
+        return spec.measures[spec.reps.measure].unit if spec.reps else ""
+    if parts[-1].endswith("_s") or parts[-1] == "seconds":
+        return "s"
+    if parts[-1].endswith("width_ratio"):
+        return "ratio"
+    return ""
+
+
+def thresholds(spec: PoseSpec) -> dict[str, Any]:
+    """Every threshold a profile may override, with the spec's current value (None = unset)."""
+    out: dict[str, Any] = {k: getattr(spec, k) for k in TOP_KEYS}
+    for k in TABLE_KEYS["view"]:
+        out[f"view.{k}"] = getattr(spec.view, k)
+    if spec.side.mode == "per_side":
+        out["side.switch_after_s"] = spec.side.switch_after_s
+    for tname, rule in (("reps", spec.reps), ("hold", spec.hold)):
+        if rule is not None:
+            for k in TABLE_KEYS[tname]:
+                out[f"{tname}.{k}"] = getattr(rule, k)
+    for c in spec.checks:
+        for k in ("min", "max", "hysteresis"):
+            out[f"checks.{c.id}.{k}"] = getattr(c, k)
+    return out
+
+
+def step_of(spec: PoseSpec, key: str) -> float:
+    """A sensible nudge for a threshold in its unit (the tuning panel's left/right)."""
+    unit = unit_of(spec, key)
+    if key.endswith((".count", ".target")):
+        return 1
+    return {"deg": 1.0, "ratio": 0.01, "s": 0.5}.get(unit, 0.05)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _locate(text: str, table: str, key: str | None) -> int | None:
+    """Line of `key` inside the TOML table `[table]` (or of the header itself), bounded by
+    the next header so a key of a later table is never blamed; key_line as a fallback."""
+    lines = text.splitlines()
+    head = None
+    for i, ln in enumerate(lines):
+        s = ln.split("#", 1)[0].strip()
+        if s.startswith("[") and s.strip("[] ") == table:
+            head = i
+            break
+    if head is not None:
+        if key is None:
+            return head + 1
+        for j in range(head + 1, len(lines)):
+            s = lines[j].split("#", 1)[0].strip()
+            if s.startswith("["):
+                break
+            if re.match(rf"{re.escape(key)}\s*=", s) or re.match(rf"\"{re.escape(key)}\"\s*=", s):
+                return j + 1
+        return head + 1
+    return key_line(text, f"{table}.{key}" if key else table)
+
+
+def _header_line(text: str, table: str) -> int | None:
+    """Line of the header `[table]` or of the first `[table.sub]` under it."""
+    for i, ln in enumerate(text.splitlines()):
+        s = ln.split("#", 1)[0].strip()
+        if s.startswith("[") and (s.strip("[] ") == table or s.strip("[] ").startswith(table + ".")):
+            return i + 1
+    return None
+
+
+def _fail(path: Path, text: str, full_key: str, problem: str) -> SpecError:
+    table, _, key = full_key.rpartition(".")
+    line = _header_line(text, full_key) or (_locate(text, table, key) if table else key_line(text, full_key))
+    return SpecError(path, full_key, problem, line)
+
+
+def _typed(path: Path, text: str, full: str, v: Any, kind: str) -> Any:
+    if kind == "bool":
+        if not isinstance(v, bool):
+            raise _fail(path, text, full, f"must be true or false, got {v!r}")
+        return v
+    if kind == "str":
+        if not isinstance(v, str):
+            raise _fail(path, text, full, f"must be text, got {v!r}")
+        return v
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise _fail(path, text, full, f"must be {'an integer' if kind == 'int' else 'a number'}, got {v!r}")
+    if kind == "int":
+        if isinstance(v, float):
+            raise _fail(path, text, full, f"must be a whole number, got {v!r}")
+        return v
+    if not math.isfinite(v):
+        raise _fail(path, text, full, f"must be a finite number, got {v!r}")
+    return float(v)
+
+
+def _flatten(path: Path, text: str, name: str, table: Any, spec: PoseSpec) -> dict[str, Any]:
+    """One stretch's nested profile table -> flat {dotted key: value}, each key checked."""
+    if not isinstance(table, dict):
+        raise _fail(path, text, name, "must be a table of overrides, e.g. [cat_cow.reps]")
+    flat: dict[str, Any] = {}
+    sections = set(TABLE_KEYS) | {"checks"}
+    for k, v in table.items():
+        full = f"{name}.{k}"
+        if k in TOP_KEYS:
+            flat[k] = _typed(path, text, full, v, TOP_KEYS[k])
+        elif k in TABLE_KEYS:
+            if not isinstance(v, dict):
+                raise _fail(path, text, full, f"must be a table: [{full}]")
+            if k == "reps" and spec.reps is None or k == "hold" and spec.hold is None:
+                raise _fail(path, text, full, f"{spec.name} has no [{k}] (it is a "
+                            f"{'hold' if spec.hold else 'rep'} stretch)")
+            if k == "side" and spec.side.mode != "per_side":
+                raise _fail(path, text, full, f"{spec.name} is not done per side")
+            for kk, vv in v.items():
+                if kk not in TABLE_KEYS[k]:
+                    raise _fail(path, text, f"{full}.{kk}",
+                                f"unknown key (a profile may set: {', '.join(TABLE_KEYS[k])})")
+                flat[f"{k}.{kk}"] = _typed(path, text, f"{full}.{kk}", vv, TABLE_KEYS[k][kk])
+        elif k == "checks":
+            if not isinstance(v, dict):
+                raise _fail(path, text, full, f"write one table per check: [{name}.checks.<id>]")
+            ids = [c.id for c in spec.checks]
+            for cid, ct in v.items():
+                cfull = f"{full}.{cid}"
+                if cid not in ids:
+                    raise _fail(path, text, cfull, f"{name} has no check {cid!r} (have: {', '.join(ids)})")
+                if not isinstance(ct, dict):
+                    raise _fail(path, text, cfull, f"must be a table: [{cfull}]")
+                measure = spec.check(cid).measure
+                for kk, vv in ct.items():
+                    if kk not in CHECK_KEYS:
+                        raise _fail(path, text, f"{cfull}.{kk}",
+                                    f"unknown key (a profile may set: {', '.join(CHECK_KEYS)})")
+                    val = _typed(path, text, f"{cfull}.{kk}", vv, CHECK_KEYS[kk])
+                    if kk == "unit":
+                        if val != spec.measures[measure].unit:
+                            raise _fail(path, text, f"{cfull}.{kk}",
+                                        f"check {cid!r} measures {measure!r} in "
+                                        f"{spec.measures[measure].unit!r}, not {val!r}")
+                        continue
+                    flat[f"checks.{cid}.{kk}"] = val
+        else:
+            raise _fail(path, text, full, f"unknown key (a profile may set: "
+                        f"{', '.join(sorted(set(TOP_KEYS) | sections))})")
+    _check_ranges(path, text, name, flat, spec)
+    return flat
+
+
+def _check_ranges(path: Path, text: str, name: str, flat: dict[str, Any], spec: PoseSpec) -> None:
+    """Thresholds outside what their measure can read: a typo, or the wrong unit."""
+    for k, v in flat.items():
+        parts = k.split(".")
+        measure = None
+        if parts[0] == "checks" and parts[-1] in ("min", "max"):
+            measure = spec.check(parts[1]).measure
+        elif parts[0] == "reps" and parts[-1] in ("low_enter", "low_exit", "high_enter", "high_exit"):
+            measure = spec.reps.measure
+        if measure is None:
+            continue
+        lo, hi = value_range(spec, measure)
+        unit = spec.measures[measure].unit
+        m = spec.measures[measure]
+        if m.kind == "angle" and not m.baseline and 0 < abs(v) < 2 * math.pi:
+            raise _fail(path, text, f"{name}.{k}", f"{v:g} deg is not a joint angle a person makes: "
+                        "thresholds are in degrees, not radians")
+        if not lo <= v <= hi:
+            hint = " (is this in degrees?)" if unit == "ratio" else \
+                " (is this in radians?)" if unit == "deg" and abs(v) < 7 else ""
+            raise _fail(path, text, f"{name}.{k}",
+                        f"{v:g} is outside what '{measure}' can read: {lo:g} to {hi:g} {unit}{hint}")
+        if parts[0] == "checks" and parts[-1] == "hysteresis" and v < 0:
+            raise _fail(path, text, f"{name}.{k}", "must be at least 0")
+
+
+def merge(raw: dict[str, Any], flat: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a pose's raw table with the flat overrides applied (checks by id)."""
+    d = copy.deepcopy(raw)
+    for k, v in flat.items():
+        parts = k.split(".")
+        if parts[0] == "checks":
+            for c in d.get("checks", []):
+                if c.get("id") == parts[1]:
+                    c[parts[2]] = v
+                    break
+            else:
+                raise KeyError(k)
+        elif len(parts) == 2:
+            d.setdefault(parts[0], {})[parts[1]] = v
+        else:
+            d[k] = v
+    return d
+
+
+def _validate_merged(path: Path, text: str, name: str, flat: dict[str, Any]) -> PoseSpec:
+    """Build the spec from defaults + overrides; an error is rewritten onto the profile."""
+    raw, _, pose_path = raw_pose(name)
+    try:
+        spec = spec_from_dict(merge(raw, flat), path, "")
+    except SpecError as e:
+        key = e.key
+        m = re.match(r"checks\[(\d+)\]\.(.*)", key)
+        if m:
+            key = f"checks.{raw['checks'][int(m.group(1))]['id']}.{m.group(2)}"
+        if key not in flat:
+            # the profile set a neighbour of the key blamed (min when max is named): blame it
+            near = [k for k in flat if k.rpartition(".")[0] == key.rpartition(".")[0]]
+            key = near[0] if near else key
+        full = f"{name}.{key}"
+        table = full.rpartition(".")[0]
+        line = _locate(text, table, key.rpartition(".")[2]) if table else key_line(text, full)
+        raise SpecError(path, full, e.problem + " (with this profile's overrides)", line) from None
+    return replace(spec, source=f"{pose_path} + {path}")
+
+
+def load_profile(path: Path | str) -> Profile:
+    """Read and validate a whole profile (every stretch in it), or raise SpecError."""
+    path = Path(path)
+    try:
+        data, text = read_toml(path)
+    except SpecError as e:
+        if e.key != "-" or not e.line:
+            raise
+        lines, line = path.read_text(encoding="utf-8").splitlines(), e.line
+        if ("Invalid value" in e.problem or "Unclosed" in e.problem) and "=" not in (lines[line - 1] if line <= len(lines) else ""):
+            # an unclosed value ([ or ") is reported where parsing gave up: blame its key
+            while line > 1 and "=" not in lines[line - 1]:
+                line -= 1
+        raise SpecError(path, _key_at("\n".join(lines), line), e.problem, line) from None
+    prof = Profile(path, text, patient="", history=_history(text))
+    if "version" not in data:
+        raise SpecError(path, "version", f"is required: put `version = {PROFILE_VERSION}` at the top", 1)
+    if data["version"] != PROFILE_VERSION or isinstance(data["version"], bool):
+        raise SpecError(path, "version", f"this coach reads profile version {PROFILE_VERSION}, "
+                        f"not {data['version']!r}", key_line(text, "version"))
+    names = pose_names()
+    for k, v in data.items():
+        if k == "version":
+            continue
+        if k == "patient":
+            prof.patient = _typed(path, text, k, v, "str")
+            continue
+        if k not in names:
+            raise SpecError(path, k, f"no stretch called {k!r} (have: {', '.join(names)}; "
+                            "top-level keys: version, patient)", _header_line(text, k) or key_line(text, k))
+        base = load_base(k)
+        flat = _flatten(path, text, k, v, base)
+        _validate_merged(path, text, k, flat)
+        prof.overrides[k] = flat
+    return prof
+
+
+def _key_at(text: str, line: int) -> str:
+    """The dotted key written on a line (for syntax errors): its table plus `key =`."""
+    lines = text.splitlines()
+    table = ""
+    for ln in lines[:line - 1]:
+        st = ln.split("#", 1)[0].strip()
+        if st.startswith("["):
+            table = st.strip("[] ")
+    cur = lines[line - 1].split("#", 1)[0].strip() if line <= len(lines) else ""
+    m = re.match(r"([A-Za-z0-9_.\"-]+)\s*=", cur)
+    key = m.group(1).strip('"') if m else (cur.strip("[] ") if cur.startswith("[") else "")
+    if cur.startswith("["):
+        return key or "-"
+    return ".".join(x for x in (table, key) if x) or "-"
+
+
+def load_base(name: str) -> PoseSpec:
+    raw, text, p = raw_pose(name)
+    return spec_from_dict(raw, p, text)
+
+
+def load_spec(name: str, profile_path: Path | str | None = None) -> PoseSpec:
+    """The spec of a stretch by name with a patient's profile applied: the one entry point
+    every command uses (live, review, replay, calibrate)."""
+    if profile_path is None:
+        return load_base(name)
+    prof = load_profile(profile_path)
+    if not prof.overrides.get(name):
+        return replace(load_base(name), source=f"{raw_pose(name)[2]} + {prof.path}")
+    return _validate_merged(prof.path, prof.text, name, prof.overrides[name])
+
+
+def spec_with(name: str, flat: dict[str, Any]) -> PoseSpec:
+    """The default spec with flat overrides applied (the tuning panel and calibration);
+    raises SpecError naming the key when the values do not make a valid stretch."""
+    return _validate_merged(Path("<overrides>"), "", name, flat)
+
+
+def diff(a: PoseSpec, b: PoseSpec) -> dict[str, tuple[Any, Any]]:
+    """Thresholds that differ between two specs of the same stretch: key -> (a, b)."""
+    ta, tb = thresholds(a), thresholds(b)
+    return {k: (ta.get(k), tb.get(k)) for k in tb if ta.get(k) != tb.get(k)}
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _history(text: str) -> list[str]:
+    return [ln[4:].rstrip() for ln in text.splitlines() if ln.startswith("#   ")]
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return repr(round(v, 4))
+    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def render(prof: Profile) -> str:
+    """Profile text: a comment header (patient, history), then one small table per change,
+    each value with its unit and the default it replaces."""
+    head = ["# coach threshold profile: this patient's changes to the default stretch rules",
+            "# (poses/*.toml). Only what differs is listed; delete a line to go back to the default.",
+            f"# patient: {prof.patient or '-'}",
+            "# history (newest last):"]
+    head += [f"#   {h}" for h in prof.history] or ["#   -"]
+    out = head + ["", f"version = {PROFILE_VERSION}"]
+    if prof.patient:
+        out.append(f"patient = {_fmt(prof.patient)}")
+    for name in sorted(prof.overrides):
+        flat = prof.overrides[name]
+        if not flat:
+            continue
+        base = load_base(name)
+        cur = thresholds(base)
+        groups: dict[str, list[str]] = {}
+        order = list(cur) + [k for k in flat if k not in cur]
+        for k in order:
+            if k not in flat:
+                continue
+            table, _, key = k.rpartition(".")
+            unit = unit_of(base, k)
+            note = f"# {unit + ', ' if unit else ''}default {_fmt(cur.get(k)) if cur.get(k) is not None else 'unset'}"
+            groups.setdefault(table, []).append(f"{key} = {_fmt(flat[k])}".ljust(28) + note)
+        out += ["", f"# ---- {base.title}"]
+        for table, lines in groups.items():
+            out.append(f"\n[{name}{'.' + table if table else ''}]")
+            out += lines
+    return "\n".join(out) + "\n"
+
+
+def save_overrides(path: Path | str, name: str, changes: dict[str, Any], *, who: str = "",
+                   note: str = "", patient: str | None = None, today: _dt.date | None = None) -> Profile:
+    """Set `changes` (flat keys) for one stretch in the profile at `path` (created if new),
+    keep every other override, drop those equal to the default, validate, write atomically,
+    and add one history line: date, who, what changed."""
+    path = Path(path)
+    prof = load_profile(path) if path.exists() else Profile(path)
+    if patient is not None:
+        prof.patient = patient
+    base = thresholds(load_base(name))
+    before = dict(prof.overrides.get(name, {}))
+    flat = {**before, **changes}
+    flat = {k: v for k, v in flat.items() if base.get(k, object()) != v}
+    spec_with(name, flat)                         # raises on an invalid combination
+    prof.overrides[name] = flat
+    changed = [f"{name}.{k} {_fmt(before.get(k, base.get(k)))} -> {_fmt(v)}"
+               for k, v in sorted(changes.items()) if before.get(k, base.get(k)) != v]
+    if changed:
+        when = (today or _dt.date.today()).isoformat()
+        prof.history.append(f"{when}{' by ' + who if who else ''}{' (' + note + ')' if note else ''}: "
+                            + "; ".join(changed))
+    text = render(prof)
+    tomllib.loads(text)                           # never write what we cannot read back
+    tmp = path.with_name(path.name + ".tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return load_profile(path)
