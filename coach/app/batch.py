@@ -134,6 +134,11 @@ class _CountingBackend:
         self.name = inner.name
         self._pending, self._last = 0, time.monotonic()
 
+    @property
+    def last_world(self):
+        """The wrapped backend's world landmarks of the last frame (see pose_backend)."""
+        return getattr(self.inner, "last_world", None)
+
     def detect(self, rgb, t):
         lm = self.inner.detect(rgb, t)
         self._pending += 1

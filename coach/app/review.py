@@ -129,7 +129,7 @@ def review_video(video: Path, spec: PoseSpec, out_dir: Path, backend: PoseBacken
                 Sink(annotated, threaded=pipelined, name="encode") as encode:
             for fr, rgb in decoded:
                 lm = backend.detect(rgb, fr.t)
-                rec_trace.add(fr.t, lm)
+                rec_trace.add(fr.t, lm, getattr(backend, "last_world", None))
                 res = engine.step(fr.t, lm)
                 frames += 1
                 seen += lm is not None

@@ -1,10 +1,15 @@
-"""`coach bench accuracy [DIR]`: the review pipeline against the synthetic clips' truth.
+"""`coach bench accuracy [DIR]`: the review pipeline against the clips' truth.
 
 Per stretch: mean absolute error of the angles the stretch checks (MediaPipe landmarks,
 smoothed as the coach uses them, vs the rig's true joints through the same measure code,
 after the documented calibration offsets), rep count exact-match rate and error, hold time
 error, fault recall and false alarms on clean clips, frames with a person. Exit status 1
 when an ideal-view figure misses its target.
+
+Real clips (truth with `"real": true`, hand-labelled, no landmarks) get a per-clip table
+with a pass rule instead (coach/bench/real.py) and the line `real clips passed: N/M`,
+strictly and with only their side-view segments. Their traces are cached outside the
+repository (`~/.cache/coach/bench` unless --cache says otherwise).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from coach.app.batch import BatchItem, run_batch
 from coach.core.scoring import score_trace
 from coach.io.trace import load_trace
 from coach.bench.truth import Truth, find_truths
+from coach.bench import real as real_clips
 
 TARGETS = {"angle_mae_deg": 5.0, "rep_exact": 0.95, "hold_err_s": 1.0, "fault_recall": 0.90, "false_alarm": 0.05}
 CALIBRATION_FILE = "calibration.toml"
@@ -197,7 +203,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"coach: error: no *.truth.json clips{what} in {folder}", file=sys.stderr)
         return 2
     offsets = load_offsets(folder)
-    cache = Path(args.cache)
+    real = [t for t in truths if t.raw.get("real")]
+    truths = [t for t in truths if not t.raw.get("real")]
+    status = run_real(real, args) if real else 0
+    if not truths:
+        return status
+    cache = Path(args.cache or "coach_out/bench")
     errors = ensure_traces(truths, cache, args.reuse, args.jobs, not args.quiet)
     for e in errors:
         print(f"coach: error: {e}", file=sys.stderr)
@@ -228,12 +239,35 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_real(truths: list[Truth], args: argparse.Namespace) -> int:
+    """Real clips: per-clip pass/fail, strictly and with only the side-view segments.
+    Their traces are kept outside the repository and reused while newer than the video."""
+    cache = Path(args.cache).expanduser() if args.cache else Path("~/.cache/coach/bench").expanduser()
+    errors = ensure_traces(truths, cache, True, args.jobs, not args.quiet)
+    for e in errors:
+        print(f"coach: error: {e}", file=sys.stderr)
+    strict, side = [], []
+    for t in truths:
+        if not trace_path(t, cache).exists():
+            continue
+        spec, trace = load_pose(t.pose), load_trace(trace_path(t, cache))
+        strict.append(real_clips.evaluate_real(t, trace, spec))
+        s = real_clips.evaluate_side_view(t, trace, spec)
+        if s is not None:
+            side.append(s)
+    print("\n".join(real_clips.table(strict, "real clips, whole clips (strict)")))
+    print("\n".join(real_clips.table(side, f"real clips, side-view segments only "
+                                            f"(<= {real_clips.SIDE_VIEW_MAX_DEG:g} deg off)")))
+    return 1 if errors else 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("accuracy", help="angles, reps, holds and faults against the synthetic clips' truth",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("dir", nargs="?", default="sample_videos", help="folder of clips with .truth.json files")
     p.add_argument("--pose", help="only clips of this stretch")
-    p.add_argument("--cache", default="coach_out/bench", help="where landmark traces are kept")
+    p.add_argument("--cache", help="where landmark traces are kept (default coach_out/bench; "
+                                   "~/.cache/coach/bench for real clips, never inside the repository)")
     p.add_argument("--reuse", action="store_true", help="reuse cached traces (skip pose detection)")
     p.add_argument("--jobs", type=int, default=max(1, os.cpu_count() or 1), help="clips analysed at once")
     p.add_argument("--per-clip", action="store_true", help="also print one line per clip")

@@ -31,9 +31,18 @@ class PoseBackend(Protocol):
     name: str
 
     def detect(self, rgb: np.ndarray, t: float) -> np.ndarray | None:
-        """Landmarks (33, 4) in pixels for the image at time t (s), or None: no person."""
+        """Landmarks (33, 4) in pixels for the image at time t (s), or None: no person.
+        A backend may also set `last_world`: that frame's (33, 3) world landmarks in metres."""
 
     def close(self) -> None: ...
+
+
+def _world_array(landmarks) -> np.ndarray | None:
+    """MediaPipe's world landmarks (metres, origin between the hips) as (33, 3), or None."""
+    if landmarks is None:
+        return None
+    pts = getattr(landmarks, "landmark", landmarks)
+    return np.array([(p.x, p.y, p.z) for p in pts], dtype=np.float64)
 
 
 def _to_array(landmarks, width: int, height: int) -> np.ndarray:
@@ -84,8 +93,10 @@ class LegacyPoseBackend:
 
     def detect(self, rgb: np.ndarray, t: float) -> np.ndarray | None:
         res = self._pose.process(rgb)
+        self.last_world = None
         if res.pose_landmarks is None:
             return None
+        self.last_world = _world_array(res.pose_world_landmarks)
         h, w = rgb.shape[:2]
         return _to_array(res.pose_landmarks.landmark, w, h)
 
@@ -123,8 +134,10 @@ class TasksPoseBackend:
         self._last_ms = ms
         img = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         res = self._lm.detect_for_video(img, ms)
+        self.last_world = None
         if not res.pose_landmarks:
             return None
+        self.last_world = _world_array(res.pose_world_landmarks[0]) if res.pose_world_landmarks else None
         h, w = rgb.shape[:2]
         return _to_array(res.pose_landmarks[0], w, h)
 

@@ -21,6 +21,7 @@ class Trace:
     model: str = ""
     source: str = ""
     meta: dict = field(default_factory=dict)
+    world: np.ndarray | None = None  # (N, 33, 3) MediaPipe world landmarks, metres, hip-centred; NaN = none
 
     def __len__(self) -> int:
         return len(self.t)
@@ -37,14 +38,21 @@ class TraceRecorder:
         self.width, self.height, self.model, self.source = width, height, model, source
         self._t: list[float] = []
         self._lm: list[np.ndarray] = []
+        self._world: list[np.ndarray] = []
+        self._has_world = False
 
-    def add(self, t: float, lm: np.ndarray | None) -> None:
+    def add(self, t: float, lm: np.ndarray | None, world: np.ndarray | None = None) -> None:
+        """One frame; `world` (33, 3) metres where the backend gives world landmarks."""
         self._t.append(float(t))
         self._lm.append(np.full((N_LANDMARKS, 4), np.nan, np.float32) if lm is None else lm.astype(np.float32))
+        self._has_world |= world is not None
+        self._world.append(np.full((N_LANDMARKS, 3), np.nan, np.float32) if world is None or lm is None
+                           else world.astype(np.float32))
 
     def trace(self) -> Trace:
         lm = np.stack(self._lm) if self._lm else np.zeros((0, N_LANDMARKS, 4), np.float32)
-        return Trace(np.asarray(self._t), lm, self.width, self.height, self.model, self.source)
+        world = np.stack(self._world) if self._has_world else None
+        return Trace(np.asarray(self._t), lm, self.width, self.height, self.model, self.source, world=world)
 
 
 def save_trace(trace: Trace, path: Path) -> Path:
@@ -53,8 +61,9 @@ def save_trace(trace: Trace, path: Path) -> Path:
     tmp = path.with_name(path.name + ".tmp.npz")
     meta = {"width": trace.width, "height": trace.height, "model": trace.model,
             "source": trace.source, **trace.meta}
+    extra = {} if trace.world is None else {"world": trace.world.astype(np.float32)}
     np.savez_compressed(tmp, t=trace.t.astype(np.float64), lm=trace.lm.astype(np.float32),
-                        meta=np.array(json.dumps(meta)))
+                        meta=np.array(json.dumps(meta)), **extra)
     tmp.replace(path)
     return path
 
@@ -67,9 +76,12 @@ def load_trace(path: Path) -> Trace:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
             t, lm = z["t"], z["lm"]
+            world = z["world"].astype(np.float64) if "world" in z.files else None
     except Exception as e:  # noqa: BLE001 - any unreadable file gets one clear message
         raise ValueError(f"{path}: not a coach landmark trace ({e})") from None
     if lm.ndim != 3 or lm.shape[1:] != (N_LANDMARKS, 4) or len(t) != len(lm):
         raise ValueError(f"{path}: landmark array has shape {lm.shape}, expected (N, 33, 4)")
+    if world is not None and world.shape != (len(t), N_LANDMARKS, 3):
+        world = None                      # a malformed optional extra is ignored, not fatal
     return Trace(t, lm.astype(np.float64), int(meta.pop("width")), int(meta.pop("height")),
-                 meta.pop("model", ""), meta.pop("source", ""), meta)
+                 meta.pop("model", ""), meta.pop("source", ""), meta, world=world)
