@@ -25,7 +25,7 @@ import numpy as np
 
 from coach.core.engine import Engine, FrameResult
 from coach.core.events import Event
-from coach.app.overlay import draw_overlay
+from coach.app.overlay import draw_overlay, draw_skeleton
 from coach.io.pose_backend import BackendChoice, PoseBackend
 from coach.rules.pose_spec import PoseSpec
 from coach.core.record import StretchRecord, build_record, output_paths, write_csv, write_json
@@ -245,7 +245,8 @@ def run_live(source: str | int | Path, spec: PoseSpec, *, backend: PoseBackend |
              name: str | None = None, mirror: bool = False, speed: float | None = 1.0,
              every_frame: bool = False, write_video: bool = False, guide_s: float = 8.0,
              stall_s: float = 5.0, profile: str = "", title: str = "coach live",
-             headless: bool = False, clock: Callable[[], float] = time.monotonic) -> LiveResult:
+             headless: bool = False, fullscreen: bool = False, summary_s: float = 0.0,
+             clock: Callable[[], float] = time.monotonic) -> LiveResult:
     """Coach one stretch from a camera index or a video file until it ends or the user quits.
 
     source: camera index or video file (a file is fed at `speed` x its frame rate through
@@ -253,6 +254,8 @@ def run_live(source: str | int | Path, spec: PoseSpec, *, backend: PoseBackend |
     pacing instead). audio: a coach.app.audio.Audio or None. out_dir: where the trace and report
     go (None: write nothing). name: output file stem (default <pose>_<date-time>).
     headless: no window and no sound (benchmarks), whatever show_window and audio say.
+    fullscreen: start the window fullscreen (`f` toggles). summary_s: at the end, keep a
+    summary screen up until a key or this many seconds (0: close at once).
     """
     if headless:
         show_window, audio = False, None
@@ -288,7 +291,7 @@ def run_live(source: str | int | Path, spec: PoseSpec, *, backend: PoseBackend |
             from coach.app.window import QUIT, LiveWindow
             import pygame
 
-            window = LiveWindow(src.width, src.height, f"{title}: {spec.title}")
+            window = LiveWindow(src.width, src.height, f"{title}: {spec.title}", fullscreen=fullscreen)
         guide = guide_lines(spec) if (window and guide_s > 0) else None
         guide_until = clock() + guide_s
         if guide and audio:    # the guide is also read out: the person may already be on the mat
@@ -304,18 +307,19 @@ def run_live(source: str | int | Path, spec: PoseSpec, *, backend: PoseBackend |
         feed.start()
 
         def help_line() -> str:
-            keys = "space pause  m mute  " + ("t tuning  " if panel is not None else "") + "q quit"
-            return ("any key: close guide  |  " + keys) if guide else keys
+            keys = "space pause   m sound   f full screen   " + ("t tuning   " if panel is not None else "") + "q quit"
+            return ("any key: start   " + keys) if guide else keys
 
         def status_line() -> str:
-            bits = []
-            if latencies:
-                bits.append(f"{latencies[-1] * 1000:.0f} ms")
-            if feed.dropped:
-                bits.append(f"dropped {feed.dropped}")
-            if audio is not None and getattr(audio, "muted", False):
-                bits.append("MUTED")
-            return "  ".join(bits)
+            return "Sound off" if audio is not None and getattr(audio, "muted", False) else ""
+
+        def show(img: np.ndarray | None) -> None:
+            from coach.app.hud import hud_view
+
+            hud = hud_view(spec, result, image_size=(src.width, src.height), help=help_line(),
+                           status=status_line(), paused=paused, guide=guide)
+            window.show(img, help_line(), status_line(), guide, paused,
+                        panel if show_panel else None, result, hud=hud)
 
         while True:
             # ---- input
@@ -366,8 +370,7 @@ def run_live(source: str | int | Path, spec: PoseSpec, *, backend: PoseBackend |
                     end_reason = f"camera stopped delivering frames (none for {stall_s:g} s)"
                     break
                 if window is not None and redraw:
-                    window.show(last_img, help_line(), status_line(), guide, paused,
-                                panel if show_panel else None, result)
+                    show(last_img)
                     redraw = False
                 continue
             if max_seconds is not None and fr.t >= max_seconds:
@@ -378,8 +381,7 @@ def run_live(source: str | int | Path, spec: PoseSpec, *, backend: PoseBackend |
                 if pause_raw_t is None:
                     pause_raw_t = last_raw_t if last_raw_t is not None else fr.t
                 if window is not None and redraw:
-                    window.show(last_img, help_line(), status_line(), guide, paused,
-                                panel if show_panel else None, result)
+                    show(last_img)
                     redraw = False
                 continue
             if pause_raw_t is not None:          # resumed: the engine's clock skips the pause
@@ -405,15 +407,15 @@ def run_live(source: str | int | Path, spec: PoseSpec, *, backend: PoseBackend |
                     _guarded("sink on_events", s.on_events, spec, result.events)
 
             # ---- feedback
-            img = draw_overlay(bgr if mirror else bgr.copy(), spec, result)
             if write_video and paths:
+                vid = draw_overlay(bgr.copy(), spec, result)
                 if writer is None:
                     writer = cv2.VideoWriter(str(paths["annotated.mp4"]), cv2.VideoWriter_fourcc(*"mp4v"),
-                                             src.fps, (img.shape[1], img.shape[0]))
-                writer.write(img)
+                                             src.fps, (vid.shape[1], vid.shape[0]))
+                writer.write(vid)
+            img = draw_skeleton(bgr if mirror else bgr.copy(), result)
             if window is not None:
-                window.show(img, help_line(), status_line(), guide, paused,
-                            panel if show_panel else None, result)
+                show(img)
                 redraw = False
             now = clock()
             latencies.append(now - fr.captured_at)

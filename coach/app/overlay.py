@@ -1,22 +1,25 @@
-"""Draw the coaching overlay onto a BGR frame: skeleton, live angles coloured pass/fail,
-rep count or hold timer, side, and the one current cue. Shared by review (written to
-video) and live (shown in the pygame window)."""
+"""Draw the coaching overlay onto a BGR frame with OpenCV, for the annotated review video:
+skeleton, named angle labels placed so they never overlap, the rep count or hold time,
+side and the current cue, in the colour-blind-safe scheme of coach/app/theme.py.
+
+The live window draws only the skeleton here (draw_skeleton) and puts its words on the
+screen itself (coach/app/hud.py), sized to the window.
+"""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
+from coach.app import theme
+from coach.app.hud import angle_labels, hud_view
+from coach.app.layout import Rect, place_labels
 from coach.core.engine import FrameResult
-from coach.core.landmarks import INDEX, SKELETON, point
-from coach.core.measures import resolve
+from coach.core.landmarks import INDEX, SKELETON
 from coach.rules.pose_spec import PoseSpec
 
-GREEN = (80, 200, 80)
-RED = (60, 60, 230)
-GREY = (170, 170, 170)
 WHITE = (255, 255, 255)
-YELLOW = (40, 210, 240)
+JOINT = theme.bgr("accent")
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
@@ -26,61 +29,99 @@ def _text(img: np.ndarray, s: str, org: tuple[int, int], scale: float = 0.55,
     cv2.putText(img, s, org, FONT, scale, color, thick, cv2.LINE_AA)
 
 
-def _measure_colour(spec: PoseSpec, name: str, res: FrameResult) -> tuple[int, int, int]:
-    states = [res.checks[c.id].passed for c in spec.checks if c.measure == name and c.id in res.checks]
-    if not states or all(s is None for s in states):
-        return GREY
-    return RED if any(s is False for s in states) else GREEN
+def _cv_measure(text: str, px: int) -> tuple[int, int]:
+    (w, h), base = cv2.getTextSize(text, FONT, px / 30.0, 1)
+    return w, h + base
 
 
-def draw_overlay(img: np.ndarray, spec: PoseSpec, res: FrameResult, extra: list[str] | None = None) -> np.ndarray:
-    """Draw in place and return `img`."""
+def _icon(img: np.ndarray, tone: str, x: int, y: int, s: int) -> None:
+    """Pass: a filled circle with a check; fail: a triangle with "!"; else a ring."""
+    col = theme.bgr(tone if tone in ("pass", "fail") else "neutral")
+    c, r = (x + s // 2, y + s // 2), max(3, int(s * 0.42))
+    if tone == "pass":
+        cv2.circle(img, c, r, col, -1, cv2.LINE_AA)
+        pts = np.array([(c[0] - r * 0.5, c[1]), (c[0] - r * 0.1, c[1] + r * 0.4), (c[0] + r * 0.55, c[1] - r * 0.45)], np.int32)
+        cv2.polylines(img, [pts], False, (0, 0, 0), 2, cv2.LINE_AA)
+    elif tone == "fail":
+        pts = np.array([(c[0], c[1] - r), (c[0] + r, c[1] + r * 0.8), (c[0] - r, c[1] + r * 0.8)], np.int32)
+        cv2.fillPoly(img, [pts], col, cv2.LINE_AA)
+        cv2.line(img, (c[0], int(c[1] - r * 0.4)), (c[0], int(c[1] + r * 0.2)), (0, 0, 0), 2, cv2.LINE_AA)
+        cv2.circle(img, (c[0], int(c[1] + r * 0.55)), 1, (0, 0, 0), -1)
+    else:
+        cv2.circle(img, c, r, col, 2, cv2.LINE_AA)
+
+
+def draw_skeleton(img: np.ndarray, res: FrameResult) -> np.ndarray:
+    """Bones and joints only, in place; returns `img`."""
     lm = res.landmarks
-    h, w = img.shape[:2]
     for a, b in SKELETON:
         pa, pb = lm[INDEX[a], :2], lm[INDEX[b], :2]
         if np.isfinite(pa).all() and np.isfinite(pb).all():
             cv2.line(img, tuple(int(v) for v in pa), tuple(int(v) for v in pb), WHITE, 2, cv2.LINE_AA)
     for i in range(11, 33):
         if np.isfinite(lm[i, :2]).all():
-            cv2.circle(img, tuple(int(v) for v in lm[i, :2]), 3, YELLOW, -1, cv2.LINE_AA)
+            cv2.circle(img, tuple(int(v) for v in lm[i, :2]), 3, JOINT, -1, cv2.LINE_AA)
+    return img
 
-    # angle values at their vertex, coloured by their checks
-    side = res.side if res.side in ("left", "right") else res.near
-    for name, m in spec.measures.items():
-        v = res.measures.get(name)
-        if v is None or m.kind not in ("angle", "bend"):
-            continue
-        p = point(lm, resolve(m.points[1], side, res.near), 0.0)
-        if p is None:
-            continue
-        _text(img, f"{v:.0f}", (int(p[0]) + 8, int(p[1]) - 8), 0.6, _measure_colour(spec, name, res), 2)
 
-    # HUD panel
-    panel = img[0:118, 0:min(w, 330)]
-    panel >>= 1                       # darken in place: halving is cheap on uint8
-    _text(img, spec.title, (8, 20), 0.55, WHITE, 1)
-    label = spec.side.labels.get(res.side, res.side) if res.side != "none" else ""
-    if label:
-        _text(img, f"Side: {label}", (8, 42), 0.5)
+def draw_overlay(img: np.ndarray, spec: PoseSpec, res: FrameResult, extra: list[str] | None = None) -> np.ndarray:
+    """Skeleton, angle labels, count or hold time, side and cue; in place, returns `img`."""
+    draw_skeleton(img, res)
+    h, w = img.shape[:2]
+    view = hud_view(spec, res, image_size=(w, h))
+
+    # HUD panel top left
+    lines: list[tuple[str, tuple[int, int, int], float, int]] = [(spec.title, WHITE, 0.55, 1)]
+    if view.side:
+        lines.append((view.side, theme.bgr("accent"), 0.6, 2))
     if spec.reps:
-        _text(img, f"Reps {res.reps}/{res.rep_target}  ({res.phase})", (8, 66), 0.6, GREEN, 2)
+        lines.append((f"Reps {res.reps} of {res.rep_target}", WHITE, 0.7, 2))
     if spec.hold:
-        frac = min(1.0, res.hold_elapsed / res.hold_target) if res.hold_target else 0.0
-        colour = GREEN if res.in_position else (YELLOW if res.hold_state == "paused" else GREY)
-        _text(img, f"Hold {res.hold_elapsed:4.1f}/{res.hold_target:.0f} s  {res.hold_state}", (8, 66 if not spec.reps else 88), 0.55, colour, 1)
-        y = 76 if not spec.reps else 98
-        cv2.rectangle(img, (8, y), (8 + 300, y + 10), GREY, 1)
-        cv2.rectangle(img, (8, y), (8 + int(300 * frac), y + 10), colour, -1)
-        done = "  ".join(f"{s}: {n}" for s, n in res.holds_done.items())
-        _text(img, f"done {done}", (8, 108 if not spec.reps else 116), 0.45)
-    if not res.view_ok:
-        _text(img, spec.view.cue, (8, h - 48), 0.6, RED, 2)
+        lines.append((f"Hold {int(res.hold_elapsed)} of {res.hold_target:g} s", WHITE, 0.7, 2))
+        if view.state:
+            lines.append((view.state, theme.bgr(view.state_tone if view.state_tone in theme.RGB else "text"), 0.5, 1))
+        if view.done:
+            lines.append(("   ".join(view.done), WHITE, 0.45, 1))
+    panel_h = 12 + 24 * len(lines)
+    panel_w = min(w, max(int(cv2.getTextSize(s, FONT, sc, th)[0][0]) for s, _, sc, th in lines) + 20)
+    img[0:panel_h, 0:panel_w] >>= 1                  # darken in place: halving is cheap on uint8
+    for i, (s, col, sc, th) in enumerate(lines):
+        _text(img, s, (8, 22 + 24 * i), sc, col, th)
+
+    # cue at the bottom, wrapped to the frame
+    cue_rows: list[str] = []
     if res.cue:
-        (tw, th), _ = cv2.getTextSize(res.cue, FONT, 0.7, 2)
-        x = max(4, (w - tw) // 2)
-        cv2.rectangle(img, (x - 6, h - 34), (x + tw + 6, h - 4), (0, 0, 0), -1)
-        _text(img, res.cue, (x, h - 12), 0.7, YELLOW, 2)
+        words, cur = res.cue.split(), ""
+        for word in words:
+            cand = f"{cur} {word}".strip()
+            if cv2.getTextSize(cand, FONT, 0.7, 2)[0][0] > w - 24 and cur:
+                cue_rows.append(cur)
+                cur = word
+            else:
+                cur = cand
+        cue_rows.append(cur)
+    cue_top = h - 8 - 28 * len(cue_rows)
+    if cue_rows:
+        bg = theme.CUE_BG.get(view.cue_tone, theme.CUE_BG["info"])
+        cv2.rectangle(img, (0, cue_top - 6), (w, h), (bg[2], bg[1], bg[0]), -1)
+        for i, row in enumerate(cue_rows):
+            tw = cv2.getTextSize(row, FONT, 0.7, 2)[0][0]
+            _text(img, row, (max(4, (w - tw) // 2), cue_top + 20 + 28 * i), 0.7, WHITE, 2)
+
+    # angle labels, placed clear of the panel, the cue and each other
+    taken = [Rect(0, 0, panel_w, panel_h)] + ([Rect(0, cue_top - 6, w, h - cue_top + 6)] if cue_rows else [])
+    labels = tuple(type(a)(a.name, a.value, " deg" if a.unit == "°" else a.unit, a.anchor, a.tone)
+                   for a in angle_labels(spec, res))
+    boxes, _ = place_labels(Rect(0, 0, w, h), (w, h), labels, taken, 15, _cv_measure)
+    for b in boxes:
+        r = b.rect
+        col = theme.bgr(b.tone if b.tone in ("pass", "fail") else "neutral")
+        if b.anchor is not None:
+            tx, ty = min(max(b.anchor[0], r.x), r.right), min(max(b.anchor[1], r.y), r.bottom)
+            cv2.line(img, b.anchor, (tx, ty), col, 1, cv2.LINE_AA)
+        img[r.y:r.bottom, r.x:r.right] >>= 1
+        _icon(img, b.tone, r.x, r.y, r.h)
+        _text(img, b.text, (r.x + r.h + r.h // 4, r.bottom - 4), 0.5, col, 1)
     for i, line in enumerate(extra or []):
-        _text(img, line, (w - 220, 20 + 20 * i), 0.45, GREY)
+        _text(img, line, (w - 220, 20 + 20 * i), 0.45, theme.bgr("dim"))
     return img
