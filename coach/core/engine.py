@@ -314,10 +314,10 @@ class Engine:
             hidden_now += [hidden.get(n, []) for n in ([spec.reps.measure] if spec.reps else []) + list(self._baseline_samples)
                            if raw.get(n) is None]
         parts = next((p for p in hidden_now if p), None)
-        if parts:
+        if parts and not self._set_complete:      # once the set is done nothing needs that joint
             hint = spec.view.cue[:1].lower() + spec.view.cue[1:]
             cands.append((cue_prio.VIEW, f"{parts[0].replace('_', ' ')} hidden: {hint}"))
-        if person and not set_up:
+        if person and not set_up and not self._set_complete:   # after the set, no "get into position"
             bad = [c for c in setup_checks if statuses[c.id].passed is False]
             text = (bad[0].cue_low if statuses[bad[0].id].low else bad[0].cue_high) if bad else ""
             cands.append((cue_prio.SETUP, text or spec.setup_cue))
