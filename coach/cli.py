@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
+import os
 import sys
+import tempfile
+import traceback
 
 from coach import __version__
-from coach.io.pose_backend import BackendError
-from coach.rules.pose_spec import SpecError
-from coach.app.review import OutputError
-from coach.io.video_source import VideoError
+from coach.errors import (EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USER_ERROR, UserError, describe)
 
 #: Sub-command modules; each has register(subparsers) and sets `func` on its parser.
 COMMANDS = [
@@ -26,9 +27,8 @@ COMMANDS = [
     "coach.commands.remind",
 ]
 
-#: Errors that are the user's input, not a bug: one clear line, no traceback.
-USER_ERRORS: tuple[type[BaseException], ...] = (SpecError, VideoError, BackendError, OutputError,
-                                                FileNotFoundError)
+#: Set COACH_DEBUG=1 to see the traceback of an internal error on the terminal.
+DEBUG_ENV = "COACH_DEBUG"
 
 DESCRIPTION = """\
 coach watches you do six lower-back stretches in front of a camera and coaches you like a
@@ -44,30 +44,92 @@ examples:
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="coach", description=DESCRIPTION,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: `coach CMD: error: ... (see coach CMD --help)`, exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USER_ERROR, f"coach: error: {' '.join(message.split())} (see `{self.prog} --help`)\n")
+
+
+def _wanted(argv: list[str]) -> list[str]:
+    """The command modules to load: only the one named on the command line, so a command
+    never pays for another's imports (OpenCV, MediaPipe, matplotlib); all for `coach --help`."""
+    first = next((a for a in argv if not a.startswith("-")), None)
+    named = [m for m in COMMANDS if m.rsplit(".", 1)[1] == first]
+    return named or COMMANDS
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    p = Parser(prog="coach", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"coach {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    for mod in COMMANDS:
+    for mod in (COMMANDS if argv is None else _wanted(argv)):
         importlib.import_module(mod).register(sub)
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
+def _internal_error(e: BaseException) -> int:
+    """A bug, not the user's doing: one line, and the traceback kept in a log file."""
+    if os.environ.get(DEBUG_ENV):
+        traceback.print_exc()
+        return EXIT_INTERNAL
+    log = None
     try:
+        fd, log = tempfile.mkstemp(prefix="coach-crash-", suffix=".log")
+        with os.fdopen(fd, "w") as f:
+            traceback.print_exc(file=f)
+    except OSError:
+        log = None
+    where = f"details in {log}" if log else f"set {DEBUG_ENV}=1 for details"
+    print(f"coach: internal error: {describe(e)} ({where}; please report it)", file=sys.stderr)
+    return EXIT_INTERNAL
+
+
+class _OneLine(logging.Formatter):
+    """Logged failures of edges (sound, a sink) as one line each, without the traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        msg = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            msg += f": {describe(record.exc_info[1])}"
+        return f"coach: {record.levelname.lower()}: {' '.join(msg.split())}"
+
+
+def _quiet_logging() -> None:
+    if os.environ.get(DEBUG_ENV) or logging.getLogger().handlers:
+        return
+    h = logging.StreamHandler()
+    h.setFormatter(_OneLine())
+    logging.getLogger().addHandler(h)
+    logging.getLogger().setLevel(logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    _quiet_logging()
+    try:
+        parser = build_parser(argv)
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return EXIT_USER_ERROR
         return int(args.func(args) or 0)
-    except USER_ERRORS as e:
-        print(f"coach: error: {e}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("\ncoach: stopped; what was recorded so far is saved", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except (UserError, OSError) as e:
+        print(f"coach: error: {describe(e)}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except Exception as e:  # noqa: BLE001 - the last line of the user-error layer
+        if _is_db_error(e):
+            print(f"coach: error: the history database: {describe(e)}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        return _internal_error(e)
+
+
+def _is_db_error(e: BaseException) -> bool:
+    mod = sys.modules.get("sqlite3")
+    return mod is not None and isinstance(e, mod.Error)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -290,11 +290,13 @@ def test_disk_fills_while_saving_the_trace(tmp_path, capsys, fake_backend, monke
 
 def test_disk_fills_while_saving_the_report(tmp_path, capsys, fake_backend, monkeypatch, mp4):
     """The JSON report cannot be written: a clear error, and the trace is kept."""
-    monkeypatch.setattr("coach.core.record.Path.write_text", _enospc)
+    monkeypatch.setattr("coach.core.record.atomic.write_text", _enospc)
     rc, _, err = review(capsys, mp4, tmp_path / "out", "cat_cow", "--no-video")
     assert_user_error(rc, err, "disk is full")
     assert (tmp_path / "out" / "clip.trace.npz").exists()
     assert (tmp_path / "out" / "clip.report.csv").exists()
+    assert not (tmp_path / "out" / "clip.report.json").exists()
+    assert not [p for p in (tmp_path / "out").iterdir() if ".tmp" in p.name]
 
 
 # ---------------------------------------------------------------- pose and profile files

@@ -33,6 +33,7 @@ from pathlib import Path
 import cv2
 from tqdm import tqdm
 
+from coach.errors import UserError, describe
 from coach.io.pose_backend import BackendChoice
 
 VIDEO_EXTS = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg")
@@ -159,10 +160,7 @@ class _CountingBackend:
 
 
 def _is_user_error(e: Exception) -> bool:
-    from coach.cli import USER_ERRORS
-    from coach.app.review import OutputError
-
-    return isinstance(e, USER_ERRORS + (OutputError,))
+    return isinstance(e, (UserError, OSError))
 
 
 def review_one(item: BatchItem, out_root: Path, choice: BackendChoice, write_video: bool,
@@ -189,7 +187,7 @@ def review_one(item: BatchItem, out_root: Path, choice: BackendChoice, write_vid
         res.holds = " ".join(f"{h['side']}:{h['in_tolerance_s']:.0f}s" for h in rec.holds)
         res.faults = len(rec.faults)
     except Exception as e:  # noqa: BLE001 - one bad video must not stop the batch
-        res.error = str(e) if _is_user_error(e) else f"{type(e).__name__}: {e}"
+        res.error = describe(e) if _is_user_error(e) else f"{type(e).__name__}: {e}"
     finally:
         if backend is not None:
             try:

@@ -9,9 +9,13 @@ takes a database from version i to i + 1 and they are applied in order on open.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import math
 import os
+import re
+import socket
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -20,6 +24,8 @@ from typing import Any, Iterable
 
 from coach.core import events as ev
 from coach.core.events import Event
+from coach.errors import UserError
+from coach.io.atomic import private_dir, private_file
 from coach.rules.pose_spec import PoseSpec
 
 log = logging.getLogger(__name__)
@@ -93,8 +99,23 @@ MIGRATIONS: list[str] = [
     ALTER TABLE sets ADD COLUMN rules TEXT NOT NULL DEFAULT '{}';  -- JSON, see spec_rules()
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # v3: crash safety. A running session names its process (pid, host), so the next start
+    # can close sessions whose process died as 'interrupted'. An imported report keeps its
+    # content hash (import_key), so importing it again adds nothing. A set streamed to disk
+    # names the folder of its trace and event chunks (stream), finalised at recovery.
+    """
+    ALTER TABLE sessions ADD COLUMN pid INTEGER;
+    ALTER TABLE sessions ADD COLUMN host TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sessions ADD COLUMN import_key TEXT;
+    CREATE UNIQUE INDEX sessions_import_key ON sessions(import_key) WHERE import_key IS NOT NULL;
+    ALTER TABLE sets ADD COLUMN stream TEXT NOT NULL DEFAULT '';
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class HistoryError(UserError, RuntimeError):
+    """The history database (or a report to import) cannot be used; the message says which and why."""
 
 
 def default_db_path(override: str | os.PathLike | None = None) -> Path:
@@ -112,10 +133,13 @@ def migrate(con: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
     transaction with its version bump. Returns the version reached."""
     version = con.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
-        raise RuntimeError(f"history database is version {version}; this coach knows up to {SCHEMA_VERSION}")
+        raise HistoryError(f"history database is version {version}; this coach knows up to {SCHEMA_VERSION}")
     for v in range(version, target):
         stmts = [s.strip() for s in MIGRATIONS[v].split(";") if s.strip()]
-        con.execute("BEGIN")
+        con.execute("BEGIN IMMEDIATE")
+        if con.execute("PRAGMA user_version").fetchone()[0] != v:    # another process migrated it
+            con.execute("ROLLBACK")
+            continue
         try:
             for s in stmts:
                 con.execute(s)
@@ -128,15 +152,29 @@ def migrate(con: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
 
 
 def connect(path: str | os.PathLike | None = None, *, target: int = SCHEMA_VERSION) -> sqlite3.Connection:
-    """Open (creating if needed) the history database, in WAL mode, migrated to `target`."""
+    """Open (creating if needed) the history database, in WAL mode, migrated to `target`.
+    Private by default: the default data folder is 0700 and the database file 0600. A path
+    that is a folder, another program's database or a damaged file is a HistoryError."""
     p = default_db_path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(str(p), isolation_level=None)   # autocommit; explicit BEGIN where needed
-    con.row_factory = sqlite3.Row
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA synchronous=NORMAL")
-    con.execute("PRAGMA foreign_keys=ON")
-    migrate(con, target)
+    if p.is_dir():
+        raise HistoryError(f"{p}: is a folder, not a history database (give a file name with --db)")
+    private_dir(p.parent, own=p.parent == DEFAULT_DB.expanduser().parent)
+    private_file(p)
+    try:
+        con = sqlite3.connect(str(p), isolation_level=None, timeout=30.0)   # autocommit; explicit BEGIN
+        con.row_factory = sqlite3.Row
+        con.execute("PRAGMA busy_timeout = 30000")       # concurrent writers wait, never fail at once
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=NORMAL")
+        con.execute("PRAGMA foreign_keys=ON")
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if version == 0 and tables:
+            raise HistoryError(f"{p}: not a coach history database (it holds other tables: "
+                               f"{', '.join(sorted(tables)[:3])})")
+        migrate(con, target)
+    except sqlite3.DatabaseError as e:
+        raise HistoryError(f"{p}: not a coach history database, or it is damaged ({e})") from None
     return con
 
 
@@ -185,8 +223,33 @@ def _f(x: Any) -> float | None:
 # ---------------------------------------------------------------- writing
 
 def start_session(con: sqlite3.Connection, kind: str = "live", started_at: str | None = None) -> int:
-    cur = con.execute("INSERT INTO sessions(started_at, kind) VALUES (?, ?)", (started_at or now_iso(), kind))
+    """A new session, 'running' under this process until end_session (see close_dead_sessions)."""
+    cur = con.execute("INSERT INTO sessions(started_at, kind, pid, host) VALUES (?, ?, ?, ?)",
+                      (started_at or now_iso(), kind, os.getpid(), socket.gethostname()))
     return int(cur.lastrowid)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:                      # exists, another user's
+        return True
+    return True
+
+
+def close_dead_sessions(con: sqlite3.Connection) -> list[int]:
+    """Sessions left 'running' by a process that is gone (killed, crashed, power cut) are
+    closed as 'interrupted', keeping everything they had stored. Sessions of another
+    machine sharing the file are left alone. Returns the ids closed."""
+    host = socket.gethostname()
+    dead = [r["id"] for r in con.execute("SELECT id, pid, host FROM sessions WHERE status = 'running'")
+            if r["pid"] is None or (r["host"] in ("", host) and r["pid"] != os.getpid() and not _pid_alive(r["pid"]))]
+    for sid in dead:
+        con.execute("UPDATE sessions SET status = 'interrupted', ended_at = COALESCE(ended_at, ?) "
+                    "WHERE id = ? AND status = 'running'", (now_iso(), sid))
+    return dead
 
 
 def end_session(con: sqlite3.Connection, session_id: int, status: str = "finished", ended_at: str | None = None) -> None:
@@ -197,14 +260,22 @@ def start_set(con: sqlite3.Connection, session_id: int, pose: str, title: str, p
               source: str = "", round_no: int = 1, rules: dict[str, Any] | None = None,
               started_at: str | None = None) -> int:
     """A stretch row (once per pose and profile in a session) and a new set under it."""
-    con.execute("BEGIN")
+    con.execute("BEGIN IMMEDIATE")
+    set_id = _start_set_rows(con, session_id, pose, title, profile, source=source, round_no=round_no,
+                             rules=rules, started_at=started_at)
+    con.execute("COMMIT")
+    return set_id
+
+
+def _start_set_rows(con: sqlite3.Connection, session_id: int, pose: str, title: str, profile: str = "", *,
+                    source: str = "", round_no: int = 1, rules: dict[str, Any] | None = None,
+                    started_at: str | None = None) -> int:
     con.execute("INSERT OR IGNORE INTO stretches(session_id, pose, title, profile) VALUES (?, ?, ?, ?)",
                 (session_id, pose, title, profile or ""))
     sid = con.execute("SELECT id FROM stretches WHERE session_id = ? AND pose = ? AND profile = ?",
                       (session_id, pose, profile or "")).fetchone()[0]
     cur = con.execute("INSERT INTO sets(stretch_id, started_at, source, round, rules) VALUES (?, ?, ?, ?, ?)",
                       (sid, started_at or now_iso(), source, round_no, json.dumps(rules or {})))
-    con.execute("COMMIT")
     return int(cur.lastrowid)
 
 
@@ -232,51 +303,152 @@ def write_record(con: sqlite3.Connection, set_id: int, record: Any) -> None:
     """Make a set's rows exactly a finished StretchRecord's (peaks, worst values), in one
     transaction: the rows streamed during the session are replaced, never lost half-way."""
     d = record.to_dict() if hasattr(record, "to_dict") else dict(record)
-    con.execute("BEGIN")
+    con.execute("BEGIN IMMEDIATE")
     try:
-        for table in ("reps", "holds", "faults"):
-            con.execute(f"DELETE FROM {table} WHERE set_id = ?", (set_id,))
-        for r in d.get("reps", []):
-            _insert_rep(con, set_id, r)
-        for h in d.get("holds", []):
-            _insert_hold(con, set_id, h)
-        for f in d.get("faults", []):
-            _insert_fault(con, set_id, f)
-        complete = any(e.get("kind") == ev.SET_COMPLETE for e in d.get("events", []))
-        con.execute("UPDATE sets SET duration_s = ?, complete = MAX(complete, ?) WHERE id = ?",
-                    (_f(d.get("duration_s")), int(complete), set_id))
+        _write_record_rows(con, set_id, d)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
 
 
+def _write_record_rows(con: sqlite3.Connection, set_id: int, d: dict[str, Any]) -> None:
+    for table in ("reps", "holds", "faults"):
+        con.execute(f"DELETE FROM {table} WHERE set_id = ?", (set_id,))
+    for r in d.get("reps", []):
+        _insert_rep(con, set_id, r)
+    for h in d.get("holds", []):
+        _insert_hold(con, set_id, h)
+    for f in d.get("faults", []):
+        _insert_fault(con, set_id, f)
+    complete = any(e.get("kind") == ev.SET_COMPLETE for e in d.get("events", []))
+    con.execute("UPDATE sets SET duration_s = ?, complete = MAX(complete, ?) WHERE id = ?",
+                (_f(d.get("duration_s")), int(complete), set_id))
+
+
 def import_record(con: sqlite3.Connection, record: Any, *, started_at: str | None = None,
                   kind: str = "review", rules: dict[str, Any] | None = None,
                   rom: dict[str, dict[str, str]] | None = None) -> int:
     """Store a finished StretchRecord (or its to_dict / `coach review` report JSON) as a
-    session of its own. Returns the session id."""
-    d = record.to_dict() if hasattr(record, "to_dict") else dict(record)
+    session of its own, in one transaction, after validating it (HistoryError names what
+    is wrong; nothing is written then). The same record imported again adds nothing and
+    returns the first session's id."""
+    d = record.to_dict() if hasattr(record, "to_dict") else record
+    d = validate_report(d)
+    key = import_key(d)
+    if (row := con.execute("SELECT id FROM sessions WHERE import_key = ?", (key,)).fetchone()) is not None:
+        return int(row[0])
     if rules is None:
         try:
             from coach.rules.pose_spec import load_pose
             rules = spec_rules(load_pose(d["pose"]), (rom or {}).get(d["pose"]))
         except Exception:  # an unknown or renamed pose: the data still lands
             rules = {}
-    sid = start_session(con, kind, started_at)
-    set_id = start_set(con, sid, d["pose"], d.get("title") or d["pose"], d.get("profile") or "",
-                       source=d.get("source") or "", rules=rules, started_at=started_at)
-    write_record(con, set_id, d)
-    end_session(con, sid, "finished", started_at)
+    when = started_at or now_iso()
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        if (row := con.execute("SELECT id FROM sessions WHERE import_key = ?", (key,)).fetchone()) is not None:
+            con.execute("ROLLBACK")
+            return int(row[0])
+        sid = int(con.execute("INSERT INTO sessions(started_at, ended_at, kind, status, import_key) "
+                              "VALUES (?, ?, ?, 'finished', ?)", (when, when, kind, key)).lastrowid)
+        set_id = _start_set_rows(con, sid, d["pose"], d.get("title") or d["pose"], d.get("profile") or "",
+                                 source=d.get("source") or "", rules=rules, started_at=when)
+        _write_record_rows(con, set_id, d)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
     return sid
+
+
+def import_key(d: dict[str, Any]) -> str:
+    """The content hash that makes an import idempotent (key order and spacing ignored)."""
+    return hashlib.sha256(json.dumps(d, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+_NAME = re.compile(r"^[a-z0-9_]{1,64}$")
+_FIELDS = {  # list -> field -> (types, required)
+    "reps": {"index": ((int,), True), "side": ((str,), False), "start": ((int, float, type(None)), False),
+             "end": ((int, float, type(None)), False), "low_peak": ((int, float, type(None)), False),
+             "high_peak": ((int, float, type(None)), False)},
+    "holds": {"side": ((str,), False), "start": ((int, float, type(None)), False),
+              "end": ((int, float, type(None)), False), "in_tolerance_s": ((int, float, type(None)), False),
+              "target_s": ((int, float, type(None)), False), "completed": ((bool, int), False),
+              "pauses": ((int,), False), "peaks": ((dict,), False)},
+    "faults": {"id": ((str,), True), "side": ((str,), False), "start": ((int, float, type(None)), False),
+               "end": ((int, float, type(None)), False), "worst": ((int, float, type(None)), False),
+               "text": ((str, type(None)), False)},
+    "events": {"kind": ((str,), True)},
+}
+_TOP = {"title": (str,), "profile": (str,), "source": (str,), "duration_s": (int, float),
+        "frames": (int,), "frames_with_person": (int,)}
+
+
+def validate_report(d: Any, where: str = "report") -> dict[str, Any]:
+    """Check a report's shape before anything is written: a JSON object with a stretch name
+    (`pose`), and the reps, holds, faults and events as lists of objects with fields of the
+    right types and finite numbers. Raises HistoryError naming the first problem."""
+    def bad(problem: str) -> HistoryError:
+        return HistoryError(f"{where}: not a coach review report: {problem}")
+
+    def number_ok(v: Any) -> bool:
+        return not isinstance(v, float) or math.isfinite(v)
+
+    if not isinstance(d, dict):
+        raise bad(f"expected a JSON object, got {type(d).__name__}")
+    pose = d.get("pose")
+    if not isinstance(pose, str) or not _NAME.match(pose):
+        raise bad(f"'pose' must be a stretch name like 'cat_cow', got {pose!r}")
+    for k, types in _TOP.items():
+        v = d.get(k)
+        if v is not None and (not isinstance(v, types) or isinstance(v, bool) or not number_ok(v)):
+            raise bad(f"'{k}' has the wrong type or value ({v!r})")
+    if isinstance(d.get("duration_s"), (int, float)) and d["duration_s"] < 0:
+        raise bad(f"'duration_s' is negative ({d['duration_s']!r})")
+    for lst, fields in _FIELDS.items():
+        items = d.get(lst, [])
+        if not isinstance(items, list):
+            raise bad(f"'{lst}' must be a list")
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise bad(f"{lst}[{i}] must be an object")
+            for f, (types, required) in fields.items():
+                if f not in item:
+                    if required:
+                        raise bad(f"{lst}[{i}] has no '{f}'")
+                    continue
+                v = item[f]
+                if not isinstance(v, types) or (isinstance(v, bool) and bool not in types) or not number_ok(v):
+                    raise bad(f"{lst}[{i}].{f} has the wrong type or value ({v!r})")
+            if isinstance(item.get("start"), (int, float)) and isinstance(item.get("end"), (int, float)) \
+                    and item["end"] < item["start"]:
+                raise bad(f"{lst}[{i}] ends before it starts")
+    return d
 
 
 def import_json(con: sqlite3.Connection, path: str | os.PathLike, rom: dict[str, dict[str, str]] | None = None) -> int:
     """Import a `coach review` report JSON file; its modification time dates the session."""
-    p = Path(path)
-    d = json.loads(p.read_text())
-    when = datetime.fromtimestamp(p.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
+    d, when = read_report_json(path)
     return import_record(con, d, started_at=when, rom=rom)
+
+
+def read_report_json(path: str | os.PathLike) -> tuple[dict[str, Any], str]:
+    """A `coach review` report file, validated (HistoryError otherwise), and its date
+    (the file's modification time)."""
+    p = Path(path)
+    if p.is_dir():
+        raise HistoryError(f"{p}: is a folder, not a report file")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise HistoryError(f"{p}: not a coach review report (not a text file)") from None
+    try:
+        d = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise HistoryError(f"{p}: not a coach review report (not JSON: {e})") from None
+    d = validate_report(d, str(p))
+    return d, datetime.fromtimestamp(p.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
 
 
 # ---------------------------------------------------------------- the Session sink
@@ -371,7 +543,7 @@ class HistorySink:
 
     def _flush(self) -> None:
         if self._pending:
-            self.con.execute("BEGIN")
+            self.con.execute("BEGIN IMMEDIATE")
             self.con.executemany("INSERT INTO samples(set_id, t, side, measure, value) VALUES (?,?,?,?,?)", self._pending)
             self.con.execute("COMMIT")
             self._pending = []
@@ -444,10 +616,13 @@ def load_set_rows(con: sqlite3.Connection, session_id: int) -> list[dict[str, An
 def parse_date(text: str) -> str:
     """'2024-05-01', '2024-05-01T10:00' or a relative '7d'/'2w' -> ISO UTC string."""
     t = text.strip()
-    if t[:-1].isdigit() and t[-1:] in ("d", "w"):
+    if t[:-1].isdigit() and t[-1:] in ("d", "w") and len(t) < 8:
         days = int(t[:-1]) * (7 if t.endswith("w") else 1)
         return (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")
-    dt = datetime.fromisoformat(t)
+    try:
+        dt = datetime.fromisoformat(t)
+    except ValueError:
+        raise HistoryError(f"--since {text!r}: not a date (use 2024-05-01, 2024-05-01T10:00, 7d or 2w)") from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
     return dt.astimezone(timezone.utc).isoformat(timespec="seconds")

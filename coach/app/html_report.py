@@ -19,6 +19,8 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from coach.io import atomic
+from coach.io.safe_text import plot_text
 from coach.app.history_db import SessionSummary, load_set_rows, session_summaries
 
 BAND = {"form": "#2e7d32", "target": "#1565c0", "setup": "#9e9e9e"}
@@ -131,7 +133,7 @@ def side_figure(sets: list[dict[str, Any]]) -> Figure | None:
             vals = [sum(v) / len(v) if (v := data[n][side][key]) else 0.0 for n in names]
             ax.bar([i + (j - 0.5) * 0.38 for i in range(len(names))], vals, 0.38, label=side, color=SIDE_COLOR[side])
         ax.set_xticks(range(len(names)), names, fontsize=7, rotation=10)
-        ax.set_title(label, fontsize=9)
+        ax.set_title(plot_text(label), fontsize=9)
         ax.legend(fontsize=7)
     return fig
 
@@ -161,7 +163,7 @@ def rom_figure(trend: dict[str, list[tuple[date, float]]], units: dict[str, str]
     for ax, (title, pts) in zip(axes, sorted(trend.items())):
         pts.sort()
         ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", color="#00897b")
-        ax.set_title(title, fontsize=9)
+        ax.set_title(plot_text(title), fontsize=9)
         ax.tick_params(axis="x", labelsize=7, rotation=30)
         ax.set_ylabel((units or {}).get(title, "deg"), fontsize=8)
     for ax in axes[n:]:
@@ -268,5 +270,4 @@ def build_report(con: sqlite3.Connection, session_ids: list[int], out: Path | st
     parts.append("</body></html>")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(parts), encoding="utf-8")
-    return out
+    return atomic.write_text(out, "\n".join(parts))

@@ -13,6 +13,8 @@ import numpy as np
 from tqdm import tqdm
 
 from coach.core.engine import Engine
+from coach.errors import UserError, os_reason
+from coach.io import atomic
 from coach.app.overlay import draw_overlay
 from coach.io.pose_backend import BackendChoice, PoseBackend
 from coach.io.pipeline import Prefetch, Sink
@@ -22,7 +24,7 @@ from coach.io.trace import TraceRecorder, save_trace
 from coach.io.video_source import VideoError, VideoSource
 
 
-class OutputError(RuntimeError):
+class OutputError(UserError, RuntimeError):
     """The output folder cannot be written; the message says why."""
 
 
@@ -43,19 +45,14 @@ def prepare_out_dir(out_dir: Path) -> Path:
         probe = out_dir / ".coach_write_test"
         probe.write_bytes(b"x" * 1024)
         probe.unlink()
+        atomic.sweep_temps(out_dir)          # what a killed run was writing
     except OSError as e:
         raise OutputError(f"cannot write to output folder {out_dir}: {_why(e)}") from None
     return out_dir
 
 
 def _why(e: OSError) -> str:
-    if e.errno == errno.ENOSPC:
-        return "the disk is full"
-    if e.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
-        return "it is read-only or you lack permission"
-    if e.errno in (errno.ENOTDIR, errno.EEXIST):
-        return "a file of that name is in the way"
-    return e.strerror or str(e)
+    return os_reason(e)
 
 
 def _save_all(steps: list[tuple[Path, object]]) -> None:
@@ -78,22 +75,50 @@ def default_out_dir(video: Path) -> Path:
 
 class _AnnotatedWriter:
     """Overlay + encode stage: draws each result onto its frame and appends it to the video.
-    The writer opens on the first frame (its size is the decoded frame's)."""
+    The writer opens on the first frame (its size is the decoded frame's). Frames go to a
+    temporary file in the same folder; `commit()` renames it over the video only once it
+    is closed and plays, so a crash or a full disk never leaves an unplayable video."""
 
     def __init__(self, path: Path, fps: float, spec: PoseSpec) -> None:
         self.path, self.fps, self.spec = path, fps, spec
+        self.tmp = atomic.temp_path(path)
         self.writer: cv2.VideoWriter | None = None
+        self.frames = 0
 
     def __call__(self, item: tuple[np.ndarray, object]) -> None:
         bgr, res = item
         if self.writer is None:
-            self.writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*"mp4v"),
+            self.writer = cv2.VideoWriter(str(self.tmp), cv2.VideoWriter_fourcc(*"mp4v"),
                                           self.fps, (bgr.shape[1], bgr.shape[0]))
         self.writer.write(draw_overlay(bgr, self.spec, res))
+        self.frames += 1
 
     def release(self) -> None:
         if self.writer is not None:
             self.writer.release()
+
+    def commit(self) -> Path | None:
+        """Put the finished video in place if it holds every frame written; else drop it."""
+        if self.writer is None:
+            return None
+        ok = _frame_count(self.tmp) == self.frames
+        if not ok:
+            atomic.discard(self.tmp)
+            raise OSError(errno.EIO, "the video came out incomplete (is the disk full?)", str(self.path))
+        atomic.commit(self.tmp, self.path)
+        return self.path
+
+    def discard(self) -> None:
+        atomic.discard(self.tmp)
+
+
+def _frame_count(path: Path) -> int:
+    """Frames a video file really holds (0 when it does not open, e.g. no index written)."""
+    cap = cv2.VideoCapture(str(path))
+    try:
+        return int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) if cap.isOpened() else 0
+    finally:
+        cap.release()
 
 
 def _decoded(src: VideoSource):
@@ -154,9 +179,15 @@ def review_video(video: Path, spec: PoseSpec, out_dir: Path, backend: PoseBacken
             if not complete:
                 record.events.append({"t": last_t, "kind": "incomplete", "text": "review interrupted",
                                       "side": "none", "data": {}})
-            _save_all([(paths["trace.npz"], lambda: save_trace(rec_trace.trace(), paths["trace.npz"])),
-                       (paths["report.json"], lambda: write_json(record, paths["report.json"])),
-                       (paths["report.csv"], lambda: write_csv(record, paths["report.csv"]))])
+            steps = [(paths["trace.npz"], lambda: save_trace(rec_trace.trace(), paths["trace.npz"])),
+                     (paths["report.json"], lambda: write_json(record, paths["report.json"])),
+                     (paths["report.csv"], lambda: write_csv(record, paths["report.csv"]))]
+            try:
+                _save_all(steps + ([(paths["annotated.mp4"], annotated.commit)] if write_video else []))
+            finally:
+                annotated.discard()
+        else:
+            annotated.discard()
     return ReviewOutputs(record, paths["report.json"], paths["report.csv"], paths["trace.npz"],
                          paths["annotated.mp4"] if write_video else None, complete)
 

@@ -7,18 +7,16 @@ import argparse
 import getpass
 from pathlib import Path
 
-from coach.physio.calibrate import Margins, diff_table, propose, ranges_table, record_trace
-from coach.commands.common import add_backend_args, add_pose_arg, backend_choice
+from coach.commands.common import add_backend_args, add_pose_arg, backend_choice, text_arg
 from coach.rules.profiles import load_spec, save_overrides
 from coach.io.trace import load_trace, save_trace
 
 
 def _trace(args: argparse.Namespace):
+    from coach.physio.calibrate import record_trace
+
     if args.trace:
-        try:
-            return load_trace(Path(args.trace)), None
-        except ValueError as e:
-            raise FileNotFoundError(str(e)) from None
+        return load_trace(Path(args.trace)), None
     source = args.camera if args.camera is not None else args.video
     tr = record_trace(source, backend_choice(args), seconds=args.seconds, progress=not args.quiet)
     profile = Path(args.profile)
@@ -35,6 +33,8 @@ def run(args: argparse.Namespace) -> int:
     profile = Path(args.profile)
     spec = load_spec(args.pose, profile if profile.exists() else None)
     tr, saved = _trace(args)
+    from coach.physio.calibrate import Margins, diff_table, propose, ranges_table
+
     if len(tr) == 0:
         print("coach calibrate: error: no frames recorded")
         return 2
@@ -83,8 +83,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="reps: a phase ends back below this fraction (hysteresis, default 0.25)")
     p.add_argument("--loosen-only", action="store_true", help="never propose a stricter threshold")
     p.add_argument("--dry-run", action="store_true", help="print the proposal; do not write the profile")
-    p.add_argument("--patient", help="patient name or id for the profile header")
-    p.add_argument("--who", default=getpass.getuser(), help="who calibrated (default: your user name)")
+    p.add_argument("--patient", type=text_arg("--patient"), help="patient name or id for the profile header")
+    p.add_argument("--who", type=text_arg("--who"), default=getpass.getuser(),
+                   help="who calibrated (default: your user name)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     add_backend_args(p)
     p.set_defaults(func=run)

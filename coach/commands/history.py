@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 
 from coach.app.routine import load_plan
-from coach.app.history_db import SessionSummary, connect, default_db_path, import_json, parse_date, session_summaries
+from coach.app.history_db import (SessionSummary, connect, default_db_path, import_record, parse_date,
+                                  read_report_json, session_ids, session_summaries)
+from coach.app.recovery import recover
 
 
 def add_db_arg(p: argparse.ArgumentParser) -> None:
@@ -26,12 +28,17 @@ def table_lines(rows: list[SessionSummary]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    since = parse_date(args.since) if args.since else None
+    reports = [(f, *read_report_json(f)) for f in args.import_json or ()]   # all valid before any write
     path = default_db_path(args.db)
     con = connect(path)
-    rom = load_plan().rom if args.import_json else None
-    for f in args.import_json or ():
-        print(f"imported {f} as session {import_json(con, f, rom)}")
-    rows = session_summaries(con, parse_date(args.since) if args.since else None)
+    recover(con)
+    rom = load_plan().rom if reports else None
+    for f, d, when in reports:
+        before = set(session_ids(con))
+        sid = import_record(con, d, started_at=when, rom=rom)
+        print(f"imported {f} as session {sid}" if sid not in before else f"{f}: already imported as session {sid}")
+    rows = session_summaries(con, since)
     if not rows:
         print(f"no sessions yet in {path}")
         return 0

@@ -6,9 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from coach.commands.common import add_backend_args, add_pose_arg, backend_choice
-from coach.rules.profiles import load_spec
-from coach.app.review import summary_lines
+from coach.commands.common import add_backend_args, add_pose_arg, backend_choice, spec_from_args
 
 
 def run(args: argparse.Namespace) -> int:
@@ -19,7 +17,9 @@ def run(args: argparse.Namespace) -> int:
 
     from coach.app.history_db import HistorySink, default_db_path
 
-    spec = load_spec(args.pose, args.profile)
+    from coach.app.review import summary_lines
+
+    spec = spec_from_args(args)
     camera = args.camera
     audio = Audio(tts=not args.no_tts, muted=args.mute)
     history = None if args.no_history else HistorySink(default_db_path(args.db), kind="live")
@@ -58,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "holds and short cues are spoken (pyttsx3 + the espeak-ng system package). Keys: "
                     "space pause/resume, m mute, t tuning panel, q or Esc quit. The landmark trace and "
                     "the JSON/CSV report are written when the session ends, however it ends.")
-    add_pose_arg(p)
+    add_pose_arg(p, allow_file=True)
     p.add_argument("--camera", default="0", metavar="0|FILE",
                    help="camera index (default 0) or a video file, fed at camera pace")
     p.add_argument("--mirror", action="store_true", help="flip selfie-camera frames left-right before analysis")

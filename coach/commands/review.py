@@ -6,15 +6,17 @@ import argparse
 import sys
 from pathlib import Path
 
-from coach.commands.common import add_backend_args, add_pose_arg, backend_choice
+from coach.commands.common import add_backend_args, add_pose_arg, backend_choice, spec_from_args
+from coach.errors import UserError
 from coach.rules.profiles import load_spec
-from coach.app.review import default_out_dir, review_video, summary_lines
 
 
 def run_folder(args: argparse.Namespace) -> int:
     """`coach review DIR`: every video in DIR, `--jobs` processes, one summary table."""
     from coach.app.batch import default_jobs, plan, run_batch, summary_table
 
+    if args.pose_file:
+        raise UserError("--pose-file works with a single video; for a folder give --pose NAME")
     items = plan(Path(args.video), args.pose, str(args.profile or ""))
     if not items:
         print(f"coach: error: no video files in {args.video}", file=sys.stderr)
@@ -31,6 +33,7 @@ def run_folder(args: argparse.Namespace) -> int:
 def run_shown(args: argparse.Namespace, spec, video: Path, out: Path) -> int:
     """`--show`: every frame through the live window, as fast as it goes; same outputs."""
     from coach.app.live import run_live
+    from coach.app.review import summary_lines
     from coach.physio.tuning_panel import TuningPanel
     from coach.app.window import WindowError
 
@@ -55,10 +58,12 @@ def run_shown(args: argparse.Namespace, spec, video: Path, out: Path) -> int:
 def run(args: argparse.Namespace) -> int:
     if Path(args.video).is_dir():
         return run_folder(args)
-    if not args.pose:
+    if not args.pose and not args.pose_file:
         print("coach review: error: --pose is required for a single video (see `coach poses`)", file=sys.stderr)
         return 2
-    spec = load_spec(args.pose, args.profile)
+    spec = spec_from_args(args)
+    from coach.app.review import default_out_dir, review_video, summary_lines
+
     video = Path(args.video)
     out = Path(args.out) if args.out else default_out_dir(video)
     if args.show:
@@ -82,7 +87,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "end, duration, peak angles; faults with timestamps) and <name>.trace.npz (landmarks, "
                     "for `coach replay`).")
     p.add_argument("video", help="video file to analyse, or a folder: review every video in it")
-    add_pose_arg(p, required=False)
+    add_pose_arg(p, required=False, allow_file=True)
     p.add_argument("--jobs", type=int, metavar="N", default=0,
                    help="folder: videos reviewed at once, one process each (default: CPU cores). "
                         "Without --pose each video's stretch comes from its <clip>.truth.json")

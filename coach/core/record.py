@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from coach.core.engine import Engine
+from coach.io import atomic
+from coach.io.safe_text import csv_cell, file_stem
 
 
 @dataclass
@@ -81,19 +83,35 @@ def build_record(engine: Engine, *, source: str, duration_s: float, frames: int,
 
 
 def output_paths(out_dir: Path, stem: str) -> dict[str, Path]:
-    """Where a session's files go: <stem>.report.json, .report.csv, .trace.npz, .annotated.mp4."""
+    """Where a session's files go: <stem>.report.json, .report.csv, .trace.npz, .annotated.mp4
+    (the stem made safe for a file name)."""
+    stem = file_stem(stem)
     return {k: Path(out_dir) / f"{stem}.{k}" for k in ("report.json", "report.csv", "trace.npz", "annotated.mp4")}
 
 
+def partial_reason(record: StretchRecord) -> str | None:
+    """Why a record is partial (an 'incomplete' event, or a session that did not end as
+    planned), or None for a complete one."""
+    for e in record.events:
+        if e.get("kind") == "incomplete":
+            return e.get("text") or "incomplete"
+        if e.get("kind") == "session_end" and not (e.get("data") or {}).get("complete", True):
+            return e.get("text") or "incomplete"
+    return None
+
+
 def write_json(record: StretchRecord, path: Path) -> None:
-    path.write_text(json.dumps(record.to_dict(), indent=2))
+    atomic.write_text(path, json.dumps(record.to_dict(), indent=2))
 
 
 def write_csv(record: StretchRecord, path: Path) -> None:
-    """One row per rep, hold and fault: kind, index, side, start, end, duration, detail."""
-    with path.open("w", newline="") as f:
+    """One row per rep, hold and fault: kind, index, side, start, end, duration, detail.
+    A partial record (interrupted run) says so in a `partial` row first."""
+    with atomic.atomic_open(path, newline="") as f:
         w = csv.writer(f)
         w.writerow(["kind", "index", "side", "start_s", "end_s", "duration_s", "detail"])
+        if (why := partial_reason(record)) is not None:
+            w.writerow(["partial", "", "", "", record.duration_s, "", csv_cell(f"incomplete: {why}")])
         for r in record.reps:
             w.writerow(["rep", r["index"], r["side"], r["start"], r["end"], r["duration_s"],
                         f"low_peak={r['low_peak']} high_peak={r['high_peak']}"])
@@ -102,4 +120,4 @@ def write_csv(record: StretchRecord, path: Path) -> None:
             w.writerow(["hold", i, h["side"], h["start"], h["end"], h["duration_s"],
                         f"in_tolerance_s={h['in_tolerance_s']} completed={h['completed']} pauses={h['pauses']} {peaks}"])
         for i, fl in enumerate(record.faults, 1):
-            w.writerow(["fault", i, fl["side"], fl["start"], fl["end"], fl["duration_s"], f"{fl['id']}: {fl['text']}"])
+            w.writerow(["fault", i, fl["side"], fl["start"], fl["end"], fl["duration_s"], csv_cell(f"{fl['id']}: {fl['text']}")])

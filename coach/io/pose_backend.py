@@ -16,6 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from coach.core.landmarks import N_LANDMARKS
+from coach.errors import UserError
 
 
 # MediaPipe's C++ logging (glog/TFLite INFO and feedback-tensor warnings) is noise for users.
@@ -23,7 +24,7 @@ os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-class BackendError(RuntimeError):
+class BackendError(UserError, RuntimeError):
     """The pose model cannot be loaded; the message says what to do."""
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from coach.core.landmarks import N_LANDMARKS
+from coach.errors import UserError
+from coach.io.atomic import atomic_path
 
 
 @dataclass
@@ -55,33 +57,52 @@ class TraceRecorder:
         return Trace(np.asarray(self._t), lm, self.width, self.height, self.model, self.source, world=world)
 
 
+class TraceError(UserError, ValueError):
+    """A file that is not a usable landmark trace; the message names it and says why."""
+
+
 def save_trace(trace: Trace, path: Path) -> Path:
     """Write atomically (temp file, then rename) so a crash never leaves half a file."""
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp.npz")
     meta = {"width": trace.width, "height": trace.height, "model": trace.model,
             "source": trace.source, **trace.meta}
     extra = {} if trace.world is None else {"world": trace.world.astype(np.float32)}
-    np.savez_compressed(tmp, t=trace.t.astype(np.float64), lm=trace.lm.astype(np.float32),
-                        meta=np.array(json.dumps(meta)), **extra)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        np.savez_compressed(tmp, t=trace.t.astype(np.float64), lm=trace.lm.astype(np.float32),
+                            meta=np.array(json.dumps(meta)), **extra)
     return path
 
 
 def load_trace(path: Path) -> Trace:
+    """Read and check a trace: (N, 33, 4) landmarks, N >= 1 finite times that never go
+    back, a meta table with a positive width and height. TraceError otherwise."""
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"trace not found: {path}")
+        raise TraceError(f"trace not found: {path}")
     try:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
-            t, lm = z["t"], z["lm"]
+            t, lm = np.asarray(z["t"], dtype=np.float64), np.asarray(z["lm"], dtype=np.float64)
             world = z["world"].astype(np.float64) if "world" in z.files else None
     except Exception as e:  # noqa: BLE001 - any unreadable file gets one clear message
-        raise ValueError(f"{path}: not a coach landmark trace ({e})") from None
-    if lm.ndim != 3 or lm.shape[1:] != (N_LANDMARKS, 4) or len(t) != len(lm):
-        raise ValueError(f"{path}: landmark array has shape {lm.shape}, expected (N, 33, 4)")
+        raise TraceError(f"{path}: not a coach landmark trace ({' '.join(str(e).split())})") from None
+    if lm.ndim != 3 or lm.shape[1:] != (N_LANDMARKS, 4) or t.ndim != 1 or len(t) != len(lm):
+        raise TraceError(f"{path}: landmark array has shape {lm.shape}, expected (N, 33, 4) with N times")
+    if len(t) == 0:
+        raise TraceError(f"{path}: the trace has no frames")
+    if not np.isfinite(t).all() or (np.diff(t) < 0).any() or t[0] < 0:
+        raise TraceError(f"{path}: frame times are not finite, non-negative and in order")
+    if np.isinf(lm).any():
+        raise TraceError(f"{path}: landmarks hold infinite values")
+    if not isinstance(meta, dict):
+        raise TraceError(f"{path}: meta is not a table")
     if world is not None and world.shape != (len(t), N_LANDMARKS, 3):
         world = None                      # a malformed optional extra is ignored, not fatal
-    return Trace(t, lm.astype(np.float64), int(meta.pop("width")), int(meta.pop("height")),
-                 meta.pop("model", ""), meta.pop("source", ""), meta, world=world)
+    try:
+        width, height = int(meta.pop("width")), int(meta.pop("height"))
+        model, source = meta.pop("model", ""), meta.pop("source", "")
+    except (KeyError, TypeError, ValueError) as e:
+        raise TraceError(f"{path}: meta lacks a usable width and height ({e})") from None
+    if width <= 0 or height <= 0 or not isinstance(model, str) or not isinstance(source, str):
+        raise TraceError(f"{path}: meta has a bad width, height, model or source")
+    return Trace(t, lm, width, height, model, source, meta, world=world)

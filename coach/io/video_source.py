@@ -15,10 +15,12 @@ from typing import Callable, Iterator
 import cv2
 import numpy as np
 
+from coach.errors import UserError
+
 MAX_WIDTH = 1280   # larger frames are scaled down: MediaPipe works at 256 px anyway
 
 
-class VideoError(RuntimeError):
+class VideoError(UserError, RuntimeError):
     """A camera or file that cannot be read; the message says what and why."""
 
 

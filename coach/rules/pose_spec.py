@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.core.landmarks import SIDES, is_known
+from coach.errors import UserError
 
 POSES_DIR = Path(__file__).resolve().parents[2] / "poses"
 
@@ -23,7 +24,7 @@ VIEWS = ("side", "front")
 SIDE_DETECT = ("smaller", "larger", "sign")
 
 
-class SpecError(ValueError):
+class SpecError(UserError, ValueError):
     """A pose or profile file that cannot be used; the message says where and why."""
 
     def __init__(self, path: Path | str, key: str, problem: str, line: int | None = None) -> None:
@@ -438,7 +439,7 @@ def load_pose_file(path: Path | str) -> PoseSpec:
 def raw_pose(name: str, poses_dir: Path = POSES_DIR) -> tuple[dict[str, Any], str, Path]:
     """The parsed TOML table of a pose by name, its text and path (for overrides)."""
     path = poses_dir / f"{name}.toml"
-    if not path.exists():
+    if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9_]{1,64}", name) or not path.exists():
         have = ", ".join(pose_names(poses_dir)) or "none"
         raise SpecError(path, "name", f"no stretch called {name!r} (have: {have})")
     d, text = read_toml(path)

@@ -27,6 +27,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from coach.io import atomic
+from coach.io.atomic import private_dir
+from coach.io.safe_text import flatten, toml_string
 from coach.rules.pose_spec import (PoseSpec, SpecError, key_line, pose_names, raw_pose, read_toml,
                              spec_from_dict)
 
@@ -384,7 +387,7 @@ def _fmt(v: Any) -> str:
         return str(v)
     if isinstance(v, float):
         return repr(round(v, 4))
-    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return toml_string(str(v))
 
 
 def render(prof: Profile) -> str:
@@ -392,9 +395,9 @@ def render(prof: Profile) -> str:
     each value with its unit and the default it replaces."""
     head = ["# coach threshold profile: this patient's changes to the default stretch rules",
             "# (poses/*.toml). Only what differs is listed; delete a line to go back to the default.",
-            f"# patient: {prof.patient or '-'}",
+            f"# patient: {flatten(prof.patient) or '-'}",
             "# history (newest last):"]
-    head += [f"#   {h}" for h in prof.history] or ["#   -"]
+    head += [f"#   {flatten(h)}" for h in prof.history] or ["#   -"]
     out = head + ["", f"version = {PROFILE_VERSION}"]
     if prof.patient:
         out.append(f"patient = {_fmt(prof.patient)}")
@@ -443,8 +446,7 @@ def save_overrides(path: Path | str, name: str, changes: dict[str, Any], *, who:
                             + "; ".join(changed))
     text = render(prof)
     tomllib.loads(text)                           # never write what we cannot read back
-    tmp = path.with_name(path.name + ".tmp")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    if not path.parent.is_dir():
+        private_dir(path.parent, own=False)
+    atomic.write_text(path, text, mode=atomic.PRIVATE_FILE)     # a patient's name: owner only
     return load_profile(path)
