@@ -3,8 +3,9 @@
 Per stretch: mean absolute error of the angles the stretch checks (MediaPipe landmarks,
 smoothed as the coach uses them, vs the rig's true joints through the same measure code,
 after the documented calibration offsets), rep count exact-match rate and error, hold time
-error, fault recall and false alarms on clean clips, frames with a person. Exit status 1
-when an ideal-view figure misses its target.
+error, fault recall and false alarms on clean clips, frames with a person; one row per
+stretch and pose model (`--models lite,full,heavy`: the same clips through each model, side
+by side). Exit status 1 when an ideal-view figure of the default model misses its target.
 
 Real clips (truth with `"real": true`, hand-labelled, no landmarks) get a per-clip table
 with a pass rule instead (coach/bench/real.py) and the line `real clips passed: N/M`,
@@ -24,6 +25,7 @@ from pathlib import Path
 
 
 from coach.core.measures import evaluate
+from coach.io.pose_backend import MODEL_NAMES, BackendChoice, installed_models
 from coach.rules.pose_spec import PoseSpec, load_pose
 from coach.app.batch import BatchItem, run_batch
 from coach.core.scoring import score_trace
@@ -52,6 +54,7 @@ class ClipResult:
     fault_s: float = 0.0           # seconds with any fault open
     duration_s: float = 0.0
     view_warned_frac: float = 0.0
+    model: str = "full"            # pose model the trace came from: lite, full or heavy
 
 
 def checked_measures(spec: PoseSpec) -> list[str]:
@@ -90,14 +93,14 @@ def _match_holds(truth: list[dict], got: list[dict]) -> list[float]:
     return errors
 
 
-def evaluate_clip(truth: Truth, trace_path: Path, offsets: dict[str, float]) -> ClipResult:
+def evaluate_clip(truth: Truth, trace_path: Path, offsets: dict[str, float], model: str = "full") -> ClipResult:
     spec = load_pose(truth.pose)
     trace = load_trace(trace_path)
     scored = score_trace(trace, spec, keep_results=True)
     rec = scored.record
     res = ClipResult(truth.path.name.replace(".truth.json", ""), truth.pose, truth.view_offset_deg, truth.clean,
                      rec.frames, rec.frames_with_person, reps_true=truth.reps, reps_counted=rec.rep_count,
-                     duration_s=trace.duration)
+                     duration_s=trace.duration, model=model)
     names = checked_measures(spec)
     res.angle_errors = {n: [] for n in names}
     warned = 0
@@ -126,14 +129,15 @@ def trace_path(truth: Truth, cache: Path) -> Path:
     return cache / stem / f"{stem}.trace.npz"
 
 
-def ensure_traces(truths: list[Truth], cache: Path, reuse: bool, jobs: int, progress: bool) -> list[str]:
-    """Run the review pipeline (pose detection) on every clip whose trace is not cached,
-    `jobs` clips at a time. Returns the errors of clips that failed."""
+def ensure_traces(truths: list[Truth], cache: Path, reuse: bool, jobs: int, progress: bool,
+                  choice: BackendChoice = BackendChoice()) -> list[str]:
+    """Run the review pipeline (pose detection with `choice`) on every clip whose trace is not
+    cached, `jobs` clips at a time. Returns the errors of clips that failed."""
     todo = [t for t in truths if not (reuse and trace_path(t, cache).exists()
                                       and trace_path(t, cache).stat().st_mtime >= t.video.stat().st_mtime)]
     if not todo:
         return []
-    summary = run_batch([BatchItem(t.video, t.pose) for t in todo], cache, jobs=jobs,
+    summary = run_batch([BatchItem(t.video, t.pose) for t in todo], cache, jobs=jobs, choice=choice,
                         write_video=False, progress=progress)
     return [f"{r.video.name}: {r.error}" for r in summary.failed]
 
@@ -146,15 +150,17 @@ def _fmt(x: float | None, spec: str = ".1f") -> str:
     return "-" if x is None else format(x, spec)
 
 
-def summarise(results: list[ClipResult], label: str) -> tuple[list[str], list[str]]:
-    """Table rows per stretch and the list of target misses."""
+def summarise(results: list[ClipResult], label: str, gate_model: str = "full") -> tuple[list[str], list[str]]:
+    """Table rows per stretch and model, and the list of target misses (of `gate_model` only:
+    the targets are the default model's; the others are reported beside it)."""
     rows, misses = [], []
-    header = f"{'stretch':24} {'clips':>5} {'angle MAE':>9} {'reps exact':>10} {'rep MAE':>7} {'hold err s':>10} " \
+    header = f"{'stretch':24} {'model':5} {'clips':>5} {'angle MAE':>9} {'reps exact':>10} {'rep MAE':>7} {'hold err s':>10} " \
              f"{'fault recall':>12} {'false alarm':>11} {'person':>7} {'view warn':>9}"
     rows.append(f"-- {label} --")
     rows.append(header)
-    for pose in sorted({r.pose for r in results}):
-        rs = [r for r in results if r.pose == pose]
+    order = {m: i for i, m in enumerate(MODEL_NAMES)}
+    for pose, model in sorted({(r.pose, r.model) for r in results}, key=lambda k: (k[0], order.get(k[1], 9))):
+        rs = [r for r in results if r.pose == pose and r.model == model]
         errs = [abs(e) for r in rs for v in r.angle_errors.values() for e in v]
         mae = _mean(errs)
         rep_rs = [r for r in rs if r.reps_true > 0 or r.reps_counted > 0]
@@ -168,16 +174,16 @@ def summarise(results: list[ClipResult], label: str) -> tuple[list[str], list[st
         fa = sum(r.fault_s for r in clean) / sum(r.duration_s for r in clean) if clean and sum(r.duration_s for r in clean) else None
         person = sum(r.person_frames for r in rs) / max(1, sum(r.frames for r in rs))
         warn = _mean([r.view_warned_frac for r in rs])
-        rows.append(f"{pose:24} {len(rs):5d} {_fmt(mae):>9} {_fmt(exact, '.0%'):>10} {_fmt(rep_mae, '.2f'):>7} "
+        rows.append(f"{pose:24} {model:5} {len(rs):5d} {_fmt(mae):>9} {_fmt(exact, '.0%'):>10} {_fmt(rep_mae, '.2f'):>7} "
                     f"{_fmt(hold):>10} {_fmt(recall, '.0%'):>12} {_fmt(fa, '.1%'):>11} {person:7.0%} {_fmt(warn, '.0%'):>9}")
-        if label.startswith("ideal"):
+        if label.startswith("ideal") and model == gate_model:
             for name, val, ok in (("angle MAE", mae, mae is None or mae <= TARGETS["angle_mae_deg"]),
                                   ("reps exact", exact, exact is None or exact >= TARGETS["rep_exact"]),
                                   ("hold error", hold, hold is None or hold <= TARGETS["hold_err_s"]),
                                   ("fault recall", recall, recall is None or recall >= TARGETS["fault_recall"]),
                                   ("false alarms", fa, fa is None or fa <= TARGETS["false_alarm"])):
                 if not ok:
-                    misses.append(f"{pose}: {name} {val:.3g}")
+                    misses.append(f"{pose} ({model}): {name} {val:.3g}")
     return rows, misses
 
 
@@ -191,6 +197,18 @@ def print_offsets(results: list[ClipResult]) -> None:
         vals = {n: statistics.median(e for r in rs for e in r.angle_errors.get(n, [])) for n in names
                 if any(r.angle_errors.get(n) for r in rs)}
         print(f"{pose} = {{ " + ", ".join(f"{n} = {v:.1f}" for n, v in vals.items()) + " }")
+
+
+def parse_models(text: str) -> list[str]:
+    """`--models` -> model names in lite, full, heavy order; "installed" = each one on this machine."""
+    if text == "installed":
+        return installed_models()
+    names = [m.strip() for m in text.split(",") if m.strip()]
+    bad = [m for m in names if m not in MODEL_NAMES]
+    if bad or not names:
+        raise SystemExit(f"coach bench accuracy: error: --models takes {', '.join(MODEL_NAMES)} "
+                         f"or installed, not {text!r}")
+    return sorted(set(names), key=MODEL_NAMES.index)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -208,23 +226,28 @@ def run(args: argparse.Namespace) -> int:
     status = run_real(real, args) if real else 0
     if not truths:
         return status
-    cache = Path(args.cache or "coach_out/bench")
-    errors = ensure_traces(truths, cache, args.reuse, args.jobs, not args.quiet)
-    for e in errors:
-        print(f"coach: error: {e}", file=sys.stderr)
-    results = [evaluate_clip(t, trace_path(t, cache), offsets.get(t.pose, {}))
-               for t in truths if trace_path(t, cache).exists()]
+    models = parse_models(args.models)
+    results = []
+    for model in models:
+        cache = Path(args.cache or "coach_out/bench") / model
+        errors = ensure_traces(truths, cache, args.reuse, args.jobs, not args.quiet,
+                               BackendChoice(complexity=MODEL_NAMES.index(model)))
+        for e in errors:
+            print(f"coach: error: {model}: {e}", file=sys.stderr)
+        results += [evaluate_clip(t, trace_path(t, cache), offsets.get(t.pose, {}), model)
+                    for t in truths if trace_path(t, cache).exists()]
     if args.per_clip:
         for r in results:
             maes = {n: round(statistics.fmean(map(abs, v)), 1) for n, v in r.angle_errors.items() if v}
-            print(f"{r.clip:34} view {r.view_offset_deg:4.0f}  reps {r.reps_counted}/{r.reps_true}  "
+            print(f"{r.clip:34} {r.model:5} view {r.view_offset_deg:4.0f}  reps {r.reps_counted}/{r.reps_true}  "
                   f"hold err {[round(e, 2) for e in r.hold_errors]}  faults {r.faults_found}/{r.faults_true}  "
                   f"fault_s {r.fault_s:.1f}  person {r.person_frames}/{r.frames}  view warn {r.view_warned_frac:.0%}  MAE {maes}")
+    gate = "full" if "full" in models else models[0]
     if args.fit_offsets:
-        print_offsets(results)
+        print_offsets([r for r in results if r.model == gate])
     ideal = [r for r in results if abs(r.view_offset_deg) < 1e-6]
     off = [r for r in results if abs(r.view_offset_deg) >= 1e-6]
-    rows, misses = summarise(ideal, "ideal view (targets apply)")
+    rows, misses = summarise(ideal, f"ideal view (targets apply to {gate})", gate)
     print("\n".join(rows))
     for deg in sorted({abs(r.view_offset_deg) for r in off}):
         rows2, _ = summarise([r for r in off if abs(r.view_offset_deg) == deg], f"{deg:g} deg off the ideal view (reported)")
@@ -269,6 +292,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cache", help="where landmark traces are kept (default coach_out/bench; "
                                    "~/.cache/coach/bench for real clips, never inside the repository)")
     p.add_argument("--reuse", action="store_true", help="reuse cached traces (skip pose detection)")
+    p.add_argument("--models", default="installed", metavar="LIST",
+                   help="pose models to compare on the same clips, comma-separated: lite, full, heavy "
+                        "(default: installed = each one on this machine; scripts/setup installs all three)")
     p.add_argument("--jobs", type=int, default=max(1, os.cpu_count() or 1), help="clips analysed at once")
     p.add_argument("--per-clip", action="store_true", help="also print one line per clip")
     p.add_argument("--fit-offsets", action="store_true",

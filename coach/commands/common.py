@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from coach.errors import UserError
-from coach.io.pose_backend import BackendChoice
+from coach.io.pose_backend import MODEL_NAMES, QUALITY, BackendChoice, installed_models
 from coach.rules.pose_spec import PoseSpec, load_pose_file, pose_names
 
 
@@ -53,15 +54,39 @@ def spec_from_args(args: argparse.Namespace) -> PoseSpec:
     return load_spec(args.pose, getattr(args, "profile", None))
 
 
-def add_backend_args(p: argparse.ArgumentParser) -> None:
+#: live: the default model gives way to lite below this many frames a second (see coach/io/adaptive_backend.py)
+LIVE_MIN_FPS = 25.0
+
+
+def add_backend_args(p: argparse.ArgumentParser, quality: str = "balanced", live: bool = False) -> None:
+    """--model, --model-quality and --complexity; `quality` is this command's default
+    (used when the model it names is installed, else balanced); `live`: the default model
+    gives way to lite when it cannot keep LIVE_MIN_FPS (an explicit choice never does)."""
     g = p.add_argument_group("pose model")
     g.add_argument("--model", metavar="FILE.task",
                    help="use the MediaPipe Tasks PoseLandmarker with this model file "
-                        "(default: the full model bundled in mediapipe 0.10.21, offline)")
-    g.add_argument("--complexity", type=int, choices=(0, 1, 2), default=1,
-                   help="legacy model: 1 = full (bundled, default); 0 = lite and 2 = heavy are "
-                        "downloaded by MediaPipe at first use and fail offline")
+                        "(default: the legacy models, offline)")
+    q = g.add_mutually_exclusive_group()
+    fallback = (f"; live, balanced gives way to fast when it cannot keep {LIVE_MIN_FPS:g} fps"
+                if live else "")
+    q.add_argument("--model-quality", choices=tuple(QUALITY), default=None,
+                   help=f"fast = lite model, balanced = full, best = heavy (default: {quality}{fallback}); "
+                        "scripts/setup installs all three")
+    q.add_argument("--complexity", type=int, choices=(0, 1, 2), default=None,
+                   help="the same as a number: 0 = lite, 1 = full, 2 = heavy")
+    p.set_defaults(default_quality=quality, live_fallback=live)
 
 
 def backend_choice(args: argparse.Namespace) -> BackendChoice:
-    return BackendChoice(model=args.model, complexity=args.complexity)
+    """The model the arguments ask for; a default that is not installed falls back to full."""
+    if getattr(args, "complexity", None) is not None:
+        return BackendChoice(model=args.model, complexity=args.complexity)
+    if getattr(args, "model_quality", None):
+        return BackendChoice(model=args.model, complexity=QUALITY[args.model_quality])
+    complexity = QUALITY[getattr(args, "default_quality", "balanced")]
+    if not args.model and MODEL_NAMES[complexity] not in installed_models():
+        print(f"coach: note: the {MODEL_NAMES[complexity]} pose model is not installed (run scripts/setup); "
+              "using the full model", file=sys.stderr)
+        complexity = 1
+    fallback = LIVE_MIN_FPS if getattr(args, "live_fallback", False) and complexity > 0 else 0.0
+    return BackendChoice(model=args.model, complexity=complexity, fallback_fps=fallback)

@@ -71,5 +71,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-history", action="store_true", help="do not record this session in the history database")
     p.add_argument("--out", metavar="DIR", default="coach_out/live",
                    help="folder for the trace and report (default: coach_out/live)")
-    add_backend_args(p)
+    add_backend_args(p, live=True)
     p.set_defaults(func=run)

