@@ -62,7 +62,7 @@ def _done(k: int, n: int) -> Future:
     f: Future = Future()
     lm = np.full((n, 33, 4), float(k))
     lm[0] = np.nan                                   # no person on a segment's first frame
-    f.set_result((np.arange(n) / 10.0, lm, "m"))
+    f.set_result((np.arange(n) / 10.0, lm, np.full((n, 33, 3), float(k)), "m"))
     return f
 
 
@@ -72,6 +72,7 @@ def test_segmented_backend_hands_over_the_segments_in_order() -> None:
     got = [be.detect(None, 0.0) for _ in range(9)]
     assert inner.calls == 3 and inner.closed
     assert [None if g is None else g[0, 0] for g in got] == [-1, -1, -1, None, 1, None, 2, 2, None]
+    assert be.last_world is None
     be.close()
 
 
@@ -98,3 +99,4 @@ def test_two_process_review_matches_the_one_process_review(tmp_path: Path) -> No
     diff = np.abs(one.lm[:, :, :2] - two.lm[:, :, :2]).max(axis=2)
     assert np.nanmax(diff[:head - 1]) < 0.5                      # the head: the same graph, the same frames
     assert np.median(diff[head:][seen[head:]]) < 2.0                 # the tail: re-acquired, within noise
+    assert two.world is not None and np.isfinite(two.world[-1]).all()  # world landmarks come through too

@@ -82,9 +82,10 @@ def plan_segments(frames: int, fps: float, parts: int, head: float = 0.5,
     return segs
 
 
-def trace_segment(video: str, seg: Segment, choice: BackendChoice) -> tuple[np.ndarray, np.ndarray, str]:
+def trace_segment(video: str, seg: Segment, choice: BackendChoice) -> tuple:
     """Pose landmarks of frames [seg.start, seg.stop) of `video`, tracking from
-    seg.start - seg.warmup: (t (n,), lm (n, 33, 4) with NaN where no person, model name)."""
+    seg.start - seg.warmup: (t (n,), lm (n, 33, 4) with NaN where no person, world
+    landmarks (n, 33, 3) or None when the backend gives none, model name)."""
     import cv2
 
     from coach.core.landmarks import N_LANDMARKS
@@ -103,7 +104,9 @@ def trace_segment(video: str, seg: Segment, choice: BackendChoice) -> tuple[np.n
                     src.cap.grab()
         ts: list[float] = []
         lms: list[np.ndarray] = []
-        none = np.full((N_LANDMARKS, 4), np.nan)
+        worlds: list[np.ndarray] = []
+        has_world = False
+        none, no_world = np.full((N_LANDMARKS, 4), np.nan), np.full((N_LANDMARKS, 3), np.nan)
         for k, fr in enumerate(src):
             index = first + k
             if index >= seg.stop:
@@ -113,8 +116,12 @@ def trace_segment(video: str, seg: Segment, choice: BackendChoice) -> tuple[np.n
             if index >= seg.start:
                 ts.append(t)
                 lms.append(none if lm is None else lm)
+                world = getattr(backend, "last_world", None)
+                has_world |= world is not None
+                worlds.append(no_world if world is None or lm is None else world)
         lm_arr = np.stack(lms) if lms else np.zeros((0, N_LANDMARKS, 4))
-        return np.asarray(ts, np.float64), lm_arr, backend.name
+        world_arr = np.stack(worlds) if has_world else None
+        return np.asarray(ts, np.float64), lm_arr, world_arr, backend.name
     finally:
         backend.close()
         src.close()
@@ -134,23 +141,28 @@ class SegmentedBackend:
         self.inner, self.head_frames, self.tail = inner, head_frames, tail
         self.name = inner.name
         self._i = 0
-        self._buf: tuple[np.ndarray, np.ndarray] | None = None
+        self._buf: tuple | None = None              # (t, lm, world or None) of the current segment
+        self.last_world: np.ndarray | None = None
         self._seg, self._j = 0, 0
         self._closed_inner = False
 
     def detect(self, rgb: np.ndarray, t: float) -> np.ndarray | None:
         i, self._i = self._i, self._i + 1
         if i < self.head_frames:
-            return self.inner.detect(rgb, t)
+            lm = self.inner.detect(rgb, t)
+            self.last_world = getattr(self.inner, "last_world", None)
+            return lm
         if not self._closed_inner:                 # free the head's graph (and its threads)
             self.inner.close()
             self._closed_inner = True
         while self._buf is None or self._j >= len(self._buf[0]):
             if self._seg >= len(self.tail):
+                self.last_world = None
                 return None                        # more frames than the segments traced
-            ts, lms, _ = self.tail[self._seg].result()
-            self._buf, self._seg, self._j = (ts, lms), self._seg + 1, 0
-        lm = self._buf[1][self._j]
+            ts, lms, worlds, _ = self.tail[self._seg].result()
+            self._buf, self._seg, self._j = (ts, lms, worlds), self._seg + 1, 0
+        lm, worlds = self._buf[1][self._j], self._buf[2]
+        self.last_world = None if worlds is None else worlds[self._j]
         self._j += 1
         return None if not np.isfinite(lm[:, 0]).any() else lm
 

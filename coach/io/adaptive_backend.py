@@ -75,5 +75,10 @@ class AdaptiveBackend:
             print(f"coach: the pose model took {model_ms:.0f} ms a frame, too slow for {self.min_fps:g} fps: "
                   f"switched to the lite model at {t:.1f} s (choose with --model-quality)", file=sys.stderr)
 
+    @property
+    def last_world(self):
+        """The model's world landmarks of the last frame, where it gives them."""
+        return getattr(self.inner, "last_world", None)
+
     def close(self) -> None:
         self.inner.close()
