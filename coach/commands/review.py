@@ -57,6 +57,7 @@ def run_shown(args: argparse.Namespace, spec, video: Path, out: Path) -> int:
 
 def review_one_video(args: argparse.Namespace, spec, video: Path, out: Path):
     """One video: in this process, or split over `--parts` processes (coach/app/segments.py)."""
+    from coach.app.review import review_video
     from coach.app.segments import default_parts, review_split
     from coach.io.video_source import VideoSource
 
