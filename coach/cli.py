@@ -6,6 +6,7 @@ import argparse
 import importlib
 import logging
 import os
+import signal
 import sys
 import tempfile
 import traceback
@@ -107,6 +108,7 @@ def _quiet_logging() -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     _quiet_logging()
+    old_term = _sigterm_as_ctrl_c()
     try:
         parser = build_parser(argv)
         args = parser.parse_args(argv)
@@ -125,6 +127,20 @@ def main(argv: list[str] | None = None) -> int:
             print(f"coach: error: the history database: {describe(e)}", file=sys.stderr)
             return EXIT_USER_ERROR
         return _internal_error(e)
+    finally:
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)
+
+
+def _sigterm_as_ctrl_c():
+    """SIGTERM (a shutdown, `kill`) ends a command as Ctrl-C does: outputs saved, exit 130.
+    Returns the handler it replaced (None when it could not install one)."""
+    def stop(_sig, _frame):
+        raise KeyboardInterrupt
+    try:
+        return signal.signal(signal.SIGTERM, stop)
+    except ValueError:          # not the main thread (tests calling main() from a thread)
+        return None
 
 
 def _is_db_error(e: BaseException) -> bool:

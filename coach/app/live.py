@@ -30,6 +30,8 @@ from coach.io.pose_backend import BackendChoice, PoseBackend
 from coach.rules.pose_spec import PoseSpec
 from coach.core.record import StretchRecord, build_record, output_paths, write_csv, write_json
 from coach.app.review import prepare_out_dir
+from coach.io.atomic import commit, temp_path
+from coach.io.stream import StreamSink
 from coach.io.trace import TraceRecorder, save_trace
 from coach.io.video_source import Frame, VideoSource
 
@@ -246,7 +248,7 @@ def run_live(source: str | int | Path, spec: PoseSpec, *, backend: PoseBackend |
              every_frame: bool = False, write_video: bool = False, guide_s: float = 8.0,
              stall_s: float = 5.0, profile: str = "", title: str = "coach live",
              headless: bool = False, fullscreen: bool = False, summary_s: float = 0.0,
-             clock: Callable[[], float] = time.monotonic) -> LiveResult:
+             stream: bool = True, clock: Callable[[], float] = time.monotonic) -> LiveResult:
     """Coach one stretch from a camera index or a video file until it ends or the user quits.
 
     source: camera index or video file (a file is fed at `speed` x its frame rate through
@@ -254,6 +256,8 @@ def run_live(source: str | int | Path, spec: PoseSpec, *, backend: PoseBackend |
     pacing instead). audio: a coach.app.audio.Audio or None. out_dir: where the trace and report
     go (None: write nothing). name: output file stem (default <pose>_<date-time>).
     headless: no window and no sound (benchmarks), whatever show_window and audio say.
+    stream: with out_dir, stream the trace and events to disk each second (coach/io/stream.py),
+    so a killed process loses at most that; the next start recovers them.
     fullscreen: start the window fullscreen (`f` toggles). summary_s: at the end, keep a
     summary screen up until a key or this many seconds (0: close at once).
     """
@@ -272,6 +276,9 @@ def run_live(source: str | int | Path, spec: PoseSpec, *, backend: PoseBackend |
     stem = name or f"{spec.name}_{time.strftime('%Y%m%d-%H%M%S')}"
     paths = output_paths(out_dir, stem) if out_dir is not None else {}
     sinks = list(sinks)
+    if paths and stream:      # crash safety: the trace and events reach the disk each second
+        sinks.append(StreamSink(out_dir, stem, width=src.width, height=src.height, model=backend.name,
+                                history=next((s for s in sinks if hasattr(s, "con")), None)))
     engine = Engine(spec)
     rec_trace = TraceRecorder(src.width, src.height, backend.name, src.name)
     feed = EveryFrameFeed(src, clock) if every_frame else NewestFrameGrabber(src, speed, clock)
@@ -393,6 +400,9 @@ def run_live(source: str | int | Path, spec: PoseSpec, *, backend: PoseBackend |
             bgr = cv2.flip(fr.bgr, 1) if mirror else fr.bgr
             lm = backend.detect(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), t)
             rec_trace.add(t, lm)
+            for s in sinks:
+                if hasattr(s, "on_trace"):
+                    _guarded("sink on_trace", s.on_trace, t, lm)
             result = engine.step(t, lm)
             frames += 1
             seen += lm is not None
@@ -410,7 +420,7 @@ def run_live(source: str | int | Path, spec: PoseSpec, *, backend: PoseBackend |
             if write_video and paths:
                 vid = draw_overlay(bgr.copy(), spec, result)
                 if writer is None:
-                    writer = cv2.VideoWriter(str(paths["annotated.mp4"]), cv2.VideoWriter_fourcc(*"mp4v"),
+                    writer = cv2.VideoWriter(str(temp_path(paths["annotated.mp4"])), cv2.VideoWriter_fourcc(*"mp4v"),
                                              src.fps, (vid.shape[1], vid.shape[0]))
                 writer.write(vid)
             img = draw_skeleton(bgr if mirror else bgr.copy(), result)
@@ -433,6 +443,7 @@ def run_live(source: str | int | Path, spec: PoseSpec, *, backend: PoseBackend |
         _guarded("closing source", src.close)
         if writer is not None:
             _guarded("closing video", writer.release)
+            _guarded("saving video", commit, temp_path(paths["annotated.mp4"]), paths["annotated.mp4"])
         if own_backend:
             _guarded("closing pose model", backend.close)
         if window is not None:

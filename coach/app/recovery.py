@@ -14,13 +14,15 @@ from coach.app.history_db import close_dead_sessions
 log = logging.getLogger(__name__)
 
 
-def recover(con: sqlite3.Connection, out_dirs: tuple[Path, ...] = ()) -> list[int]:
-    """Close dead sessions; finalise their streamed sets and any orphan stream folder in
-    `out_dirs`. Returns the ids of the sessions closed as interrupted."""
-    closed = close_dead_sessions(con)
+def recover(con: sqlite3.Connection | None, out_dirs: tuple[Path, ...] = ()) -> list[int]:
+    """Close dead sessions (with a database); finalise their streamed sets and any orphan
+    stream folder in `out_dirs`. Returns the ids of the sessions closed as interrupted.
+    A failure here is logged and never stops the command that called it."""
+    from coach.io.stream import recover_streams
+
+    closed = close_dead_sessions(con) if con is not None else []
     try:
-        from coach.io.stream import recover_streams
-    except ImportError:          # pragma: no cover - streaming not installed
-        return closed
-    recover_streams(con, out_dirs)
+        recover_streams(con, out_dirs)
+    except Exception:  # noqa: BLE001 - recovery is a courtesy; the new session matters more
+        log.exception("recovering interrupted sessions failed")
     return closed

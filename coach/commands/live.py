@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from coach.errors import EXIT_INTERRUPTED
 from coach.commands.common import add_backend_args, add_pose_arg, backend_choice, spec_from_args
 
 
@@ -16,13 +17,15 @@ def run(args: argparse.Namespace) -> int:
     from coach.physio.tuning_panel import TuningPanel
 
     from coach.app.history_db import HistorySink, default_db_path
-
+    from coach.app.live import INTERRUPTED
+    from coach.app.recovery import recover
     from coach.app.review import summary_lines
 
     spec = spec_from_args(args)
     camera = args.camera
-    audio = Audio(tts=not args.no_tts, muted=args.mute)
     history = None if args.no_history else HistorySink(default_db_path(args.db), kind="live")
+    recover(history.con if history else None, (Path(args.out),))   # what a killed session left
+    audio = Audio(tts=not args.no_tts, muted=args.mute)
     try:
         res = run_live(camera, spec, backend_choice=backend_choice(args), audio=audio,
                        sinks=(history,) if history else (),
@@ -47,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
     if not res.save_errors:
         print(f"report: {res.report_json} and {res.report_csv}")
         print(f"trace:  {res.trace}")
+    if res.end_reason == INTERRUPTED:
+        return EXIT_INTERRUPTED
     return 0 if res.complete and not res.save_errors else 1
 
 

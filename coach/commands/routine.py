@@ -25,6 +25,9 @@ from coach.app.history_db import HistorySink, connect, default_db_path, get_meta
 from coach.io.pose_backend import BackendChoice, PoseBackend
 from coach.rules.pose_spec import PoseSpec
 from coach.core.record import build_record
+from coach.app.recovery import recover
+from coach.errors import EXIT_INTERRUPTED, UserError
+from coach.io.stream import StreamSink
 from coach.app.routine import Notice, Routine, RoutinePlan, load_plan
 
 log = logging.getLogger(__name__)
@@ -69,12 +72,14 @@ def _banner(img: np.ndarray, text: str) -> np.ndarray:
 def run_routine(source: str | int, plan: RoutinePlan, specs: dict[str, PoseSpec], *, rounds: int | None = None,
                 db: str | Path | None = None, backend: PoseBackend | None = None,
                 backend_choice: BackendChoice = BackendChoice(), audio: Any = None, profile: str = "",
-                mirror: bool = False, max_seconds: float | None = None,
+                mirror: bool = False, max_seconds: float | None = None, out_dir: Path | None = None,
                 clock: Callable[[], float] = time.monotonic,
                 on_loop: Callable[[Routine, int], None] | None = None) -> tuple[str, int | None]:
     """Run the routine; returns (how it ended: done | stopped | quit | camera ended, session id).
     Each stretch's set is written to the history as it goes; a stop or crash keeps it.
-    on_loop(routine, frames analysed in this stretch) runs each loop turn (tests post keys)."""
+    on_loop(routine, frames analysed in this stretch) runs each loop turn (tests post keys).
+    out_dir: each stretch's trace and events stream there (coach/io/stream.py) and end as
+    <pose>_r<round>_<time>.trace.npz and .report.json/.csv; a killed routine loses at most 1 s."""
     from coach.app.live import NewestFrameGrabber
     from coach.app.overlay import draw_overlay
     from coach.io.video_source import VideoSource
@@ -92,6 +97,7 @@ def run_routine(source: str | int, plan: RoutinePlan, specs: dict[str, PoseSpec]
     feed = NewestFrameGrabber(src, 1.0, clock)
     window = LiveWindow(src.width, src.height, f"coach routine: {plan.title}")
     engine: Engine | None = None
+    stream: StreamSink | None = None
     stretch_t0 = 0.0
     frames = seen = 0
     last_t = 0.0
@@ -106,10 +112,12 @@ def run_routine(source: str | int, plan: RoutinePlan, specs: dict[str, PoseSpec]
         record = build_record(engine, source=src.name, duration_s=last_t, frames=frames, frames_with_person=seen,
                               model=backend.name, profile=profile)
         _guarded("history on_finish", sink.on_finish, record)
+        if stream is not None:
+            _guarded("stream on_finish", stream.on_finish, record)
         engine = None
 
     def handle(notices: list[Notice], now: float) -> None:
-        nonlocal engine, stretch_t0, frames, seen, last_t
+        nonlocal engine, stretch_t0, frames, seen, last_t, stream
         for n in notices:
             if audio is not None and n.text and n.step.kind != rt.SAFETY:
                 _guarded("audio", audio.say, n.text)
@@ -124,6 +132,11 @@ def run_routine(source: str | int, plan: RoutinePlan, specs: dict[str, PoseSpec]
                 engine, stretch_t0, frames, seen, last_t = Engine(spec), now, 0, 0, 0.0
                 sink.round = n.step.round
                 _guarded("history on_start", sink.on_start, spec, src.name, profile)
+                if out_dir is not None:
+                    stream = StreamSink(out_dir, f"{spec.name}_r{n.step.round}_{time.strftime('%Y%m%d-%H%M%S')}",
+                                        width=src.width, height=src.height, model=backend.name, history=sink,
+                                        finalise=True)
+                    _guarded("stream on_start", stream.on_start, spec, src.name, profile)
 
     t0 = clock()
     feed.start()
@@ -170,6 +183,8 @@ def run_routine(source: str | int, plan: RoutinePlan, specs: dict[str, PoseSpec]
                 if step.kind == rt.STRETCH and engine is not None:
                     t = max(last_t, (fr.captured_at - t0) - stretch_t0)
                     lm = backend.detect(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), t)
+                    if stream is not None:
+                        _guarded("stream on_trace", stream.on_trace, t, lm)
                     res = engine.step(t, lm)
                     frames += 1
                     seen += lm is not None
@@ -179,6 +194,8 @@ def run_routine(source: str | int, plan: RoutinePlan, specs: dict[str, PoseSpec]
                         if audio is not None:
                             _guarded("audio", audio.handle, res.events)
                         _guarded("history on_events", sink.on_events, engine.spec, res.events)
+                        if stream is not None:
+                            _guarded("stream on_events", stream.on_events, engine.spec, res.events)
                     img = draw_overlay(img, engine.spec, res)
                     handle(routine.on_events(now, res.events), now)
                 last_img = img
@@ -191,7 +208,7 @@ def run_routine(source: str | int, plan: RoutinePlan, specs: dict[str, PoseSpec]
         if routine.step.kind == rt.DONE:
             ended = "done"
     except KeyboardInterrupt:
-        ended = "stopped"
+        ended = "interrupted"
     finally:
         _guarded("finishing the stretch", finish_stretch)
         _guarded("closing the history session", sink.close, "finished" if ended == "done" else "stopped")
@@ -208,8 +225,10 @@ def run(args: argparse.Namespace) -> int:
 
     plan = load_plan()
     if args.rounds not in (None, *plan.allowed_rounds):
-        raise SystemExit(f"coach: error: --rounds must be one of {list(plan.allowed_rounds)}")
+        raise UserError(f"--rounds must be one of {list(plan.allowed_rounds)}")
     specs = {n: load_spec(n, args.profile) for n in plan.stretches}
+    out = Path(args.out)
+    recover(connect(args.db), (out,))          # what a killed routine left: closed, its sets finalised
     audio = None
     if not args.mute:
         from coach.app.audio import Audio
@@ -217,12 +236,17 @@ def run(args: argparse.Namespace) -> int:
     try:
         ended, sid = run_routine(args.camera, plan, specs, rounds=args.rounds, db=args.db,
                                  backend_choice=backend_choice(args), audio=audio,
-                                 profile=str(args.profile or ""), mirror=args.mirror)
+                                 profile=str(args.profile or ""), mirror=args.mirror, out_dir=out)
     finally:
         if audio is not None:
             audio.close()
-    print(f"routine {ended}; saved as session {sid} in {default_db_path(args.db)}"
-          f" (see `coach history`, `coach report {sid}`)")
+    if sid is None:
+        print(f"routine {ended} before the first stretch: nothing to save")
+    else:
+        print(f"routine {ended}; saved as session {sid} in {default_db_path(args.db)}"
+              f" (see `coach history`, `coach report {sid}`); traces and reports in {out}")
+    if ended == "interrupted":
+        return EXIT_INTERRUPTED
     return 0 if ended == "done" else 1
 
 
@@ -239,6 +263,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--profile", metavar="FILE", help="a patient's threshold profile (see `coach calibrate`)")
     p.add_argument("--mute", action="store_true", help="no tones or speech")
     p.add_argument("--no-tts", action="store_true", help="tones only, no spoken cues")
+    p.add_argument("--out", metavar="DIR", default="coach_out/routine",
+                   help="folder for each stretch's trace and report (default: coach_out/routine)")
     add_db_arg(p)
     add_backend_args(p, live=True)
     p.set_defaults(func=run)

@@ -169,6 +169,8 @@ class BackendChoice:
     fallback_fps: float = 0.0       # > 0: switch to lite when the model cannot keep this rate (live)
 
     def create(self) -> PoseBackend:
+        if os.environ.get(TEST_TRACE_ENV):
+            return TraceReplayBackend(os.environ[TEST_TRACE_ENV])
         if self.model:
             return TasksPoseBackend(self.model)
         if self.fallback_fps > 0 and self.complexity > 0:
@@ -176,3 +178,28 @@ class BackendChoice:
 
             return AdaptiveBackend(lambda c: LegacyPoseBackend(c), self.complexity, self.fallback_fps)
         return LegacyPoseBackend(self.complexity)
+
+
+#: Tests only: a saved trace stands in for the pose model (the rest of the command is real),
+#: so process-kill tests run in a fraction of a second; reports name it as their model.
+TEST_TRACE_ENV = "COACH_TEST_TRACE_BACKEND"
+
+
+class TraceReplayBackend:
+    """Gives a saved trace's landmarks frame by frame (the last one again past its end)."""
+
+    def __init__(self, path: str | Path) -> None:
+        from coach.io.trace import load_trace
+
+        self._lm = load_trace(Path(path)).lm
+        self.name = f"trace-replay:{Path(path).name}"
+        self.last_world = None
+        self._i = 0
+
+    def detect(self, rgb: np.ndarray, t: float) -> np.ndarray | None:
+        lm = self._lm[min(self._i, len(self._lm) - 1)]
+        self._i += 1
+        return None if not np.isfinite(lm[:, 0]).any() else lm.copy()
+
+    def close(self) -> None:
+        pass
