@@ -8,19 +8,19 @@ timer, and arbitrates one cue. No camera, window, clock or file in here.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from coach.core import cues as cue_prio
 from coach.core import events as ev
-from coach.core.checks import CheckStatus, FaultTracker, judge
+from coach.core.checks import CheckStatus, FaultRecord, FaultTracker, judge
 from coach.core.cues import CueArbiter, CueSettings
 from coach.core.events import Event
-from coach.core.holds import HoldTimer
+from coach.core.holds import HoldRecord, HoldTimer
 from coach.core.measures import evaluate, hidden_points, near_side, width_ratio
 from coach.rules.pose_spec import PoseSpec
-from coach.core.reps import RepCounter
+from coach.core.reps import RepCounter, RepRecord
 from coach.core.smoothing import LandmarkSmoother, SmoothingSettings
 
 
@@ -50,6 +50,33 @@ class FrameResult:
     spoken: str | None              # a cue to say now (new this frame)
     events: list[Event]
     landmarks: np.ndarray           # smoothed, gated
+
+
+@dataclass
+class _Frame:
+    """One frame's working values, handed from stage to stage inside Engine.step."""
+
+    t: float
+    dt: float                       # seconds since the last frame (0 if the clock went back)
+    lm: np.ndarray                  # smoothed, gated
+    out: list[Event] = field(default_factory=list)
+    core_seen: bool = False         # shoulders and hips seen in this frame
+    person: bool = False
+    near: str = "left"
+    side: str = "none"
+    ratio: float | None = None
+    view_ok: bool = True
+    raw: dict[str, float | None] = field(default_factory=dict)        # measures as read
+    hidden: dict[str, list[str]] = field(default_factory=dict)        # measure -> unseen points
+    measures: dict[str, float | None] = field(default_factory=dict)   # relative to the neutral
+    checks: dict[str, CheckStatus] = field(default_factory=dict)
+    set_up: bool = False
+    baseline_ready: bool = False
+    judging: bool = False           # set up, viewed correctly, neutral learnt
+    view_sure: bool = False         # the view is not being waited out
+    in_position: bool = False
+    phase: str = "—"
+    spoken: str | None = None
 
 
 @dataclass
@@ -117,7 +144,7 @@ class Engine:
         self._person = False
         self._person_seen_at = -1e9
         self.side = _SideTracker(spec.side.switch_after_s)
-        self.baseline: dict[str, float] = {}
+        self._neutral: dict[str, float] = {}     # baseline measure -> the person's neutral
         self._baseline_samples: dict[str, list[float]] = {m: [] for m, x in spec.measures.items() if x.baseline}
         self._baseline_time = 0.0
         self._neutral_off = False   # the learnt neutral said the camera looks at an angle...
@@ -126,7 +153,37 @@ class Engine:
         self._was_passing: dict[str, bool | None] = {}
         self._set_complete = False
         self._set_up = False        # last frame: set up on the active side
-        self.events: list[Event] = []
+        self._events: list[Event] = []
+
+    # ------------------------------------------------------------ what it has seen so far
+    @property
+    def events(self) -> tuple[Event, ...]:
+        """Every event so far, in order (finish() adds the closing ones)."""
+        return tuple(self._events)
+
+    @property
+    def baseline(self) -> dict[str, float]:
+        """The person's neutral per baseline measure; empty until learnt."""
+        return dict(self._neutral)
+
+    @property
+    def rep_count(self) -> int:
+        return sum(c.count for c in self.reps.values())
+
+    @property
+    def rep_records(self) -> list[RepRecord]:
+        """Completed reps of every side, in order of start."""
+        return sorted((r for c in self.reps.values() for r in c.records), key=lambda r: r.start)
+
+    @property
+    def hold_records(self) -> list[HoldRecord]:
+        """Holds so far (the open one only once finish() closed it), in order."""
+        return list(self.hold.records) if self.hold else []
+
+    @property
+    def fault_records(self) -> list[FaultRecord]:
+        """Form faults so far (the open ones only once finish() closed them), in order of start."""
+        return sorted(self.faults.records, key=lambda f: f.start)
 
     def update_spec(self, spec: PoseSpec) -> None:
         """Swap in edited thresholds mid-session (live tuning) without losing counts:
@@ -144,9 +201,9 @@ class Engine:
     def _from_neutral(self, name: str, v: float | None) -> float | None:
         """A baseline measure's raw value as a change from the person's neutral (its size
         for an absolute measure); None until the neutral is learnt."""
-        if v is None or name not in self.baseline:
+        if v is None or name not in self._neutral:
             return None
-        d = v - self.baseline[name]
+        d = v - self._neutral[name]
         return abs(d) if self.spec.measures[name].absolute else d
 
     def _near_and_side(self, t: float, lm: np.ndarray) -> tuple[str, str]:
@@ -185,63 +242,81 @@ class Engine:
 
     # ------------------------------------------------------------ main step
     def step(self, t: float, landmarks: np.ndarray | None) -> FrameResult:
-        spec = self.spec
+        """One frame through the stages, in order; each stage reads what the earlier ones
+        put on the frame `f` and adds its own part (events go to `f.out`)."""
         dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
         self._last_t = t if self._last_t is None else max(self._last_t, t)   # a clock going back never re-credits time
-        lm = self.smoother.step(t, landmarks)
-        out: list[Event] = []
-        cands: list[tuple[int, str]] = []
+        f = _Frame(t, dt, self.smoother.step(t, landmarks))
+        self._presence(f)
+        self._side_and_view(f)
+        self._measure(f)
+        self._setup(f)
+        self._baseline(f)
+        self._judge(f)
+        self._count(f)
+        self._progress(f)
+        self._cues(f)
+        self._events += f.out
+        return self._result(f)
 
-        core_seen = bool(np.isfinite(lm[11:13, 0]).any() and np.isfinite(lm[23:25, 0]).any())
+    # ------------------------------------------------------------ stages
+    def _presence(self, f: _Frame) -> None:
+        """Is a person there? Shoulders and hips seen now, or lost for under PERSON_LOST_S."""
+        f.core_seen = bool(np.isfinite(f.lm[11:13, 0]).any() and np.isfinite(f.lm[23:25, 0]).any())
         was = self._person
-        if core_seen:
-            self._person_seen_at = t
-        person = core_seen or (was and t - self._person_seen_at < self.PERSON_LOST_S)
-        self._person = person
-        if person and not was:
-            out.append(Event(t, ev.PERSON_FOUND))
-        elif was and not person:
-            out.append(Event(t, ev.PERSON_LOST, "I can't see you: step back into the frame"))
+        if f.core_seen:
+            self._person_seen_at = f.t
+        f.person = f.core_seen or (was and f.t - self._person_seen_at < self.PERSON_LOST_S)
+        self._person = f.person
+        if f.person and not was:
+            f.out.append(Event(f.t, ev.PERSON_FOUND))
+        elif was and not f.person:
+            f.out.append(Event(f.t, ev.PERSON_LOST, "I can't see you: step back into the frame"))
 
-        near, side = self._near_and_side(t, lm) if core_seen else ("left", self.side.side)
-        ratio = width_ratio(lm) if core_seen else None
+    def _side_and_view(self, f: _Frame) -> None:
+        """The active side, and whether the camera sees the person from the pose's view."""
+        f.near, f.side = self._near_and_side(f.t, f.lm) if f.core_seen else ("left", self.side.side)
+        f.ratio = width_ratio(f.lm) if f.core_seen else None
         prev_view = self.view.value
-        view_ok = self._view_ok(t, ratio)
-        if prev_view and not view_ok:
-            out.append(Event(t, ev.VIEW_WARNING, spec.view.cue, side, {"width_ratio": ratio}))
-        elif view_ok and not prev_view:
-            out.append(Event(t, ev.VIEW_OK, "", side))
+        f.view_ok = self._view_ok(f.t, f.ratio)
+        if prev_view and not f.view_ok:
+            f.out.append(Event(f.t, ev.VIEW_WARNING, self.spec.view.cue, f.side, {"width_ratio": f.ratio}))
+        elif f.view_ok and not prev_view:
+            f.out.append(Event(f.t, ev.VIEW_OK, "", f.side))
 
-        # measures, relative to the person's own neutral where the pose says so
-        raw: dict[str, float | None] = {}
-        hidden: dict[str, list[str]] = {}
+    def _measure(self, f: _Frame) -> None:
+        """The pose's measures, relative to the person's own neutral where the pose says so;
+        the hidden points of each measure that could not be read."""
+        spec = self.spec
         for name, m in spec.measures.items():
-            v = evaluate(m, lm, side, near, spec.min_visibility) if core_seen else None
-            if v is None and core_seen:
-                hidden[name] = hidden_points(m, lm, side, near, spec.min_visibility)
-            raw[name] = v
-        measures = dict(raw)
+            v = evaluate(m, f.lm, f.side, f.near, spec.min_visibility) if f.core_seen else None
+            if v is None and f.core_seen:
+                f.hidden[name] = hidden_points(m, f.lm, f.side, f.near, spec.min_visibility)
+            f.raw[name] = v
+        f.measures = dict(f.raw)
         for name in self._baseline_samples:
-            measures[name] = self._from_neutral(name, raw[name])
+            f.measures[name] = self._from_neutral(name, f.raw[name])
 
-        # checks
-        statuses: dict[str, CheckStatus] = {}
-        for c in spec.checks:
-            passed, low = judge(c, measures[c.measure], self._was_passing.get(c.id))
+    def _setup(self, f: _Frame) -> None:
+        """Every check's status; set up = a person is there and every set-up check passes."""
+        for c in self.spec.checks:
+            passed, low = judge(c, f.measures[c.measure], self._was_passing.get(c.id))
             self._was_passing[c.id] = passed
-            statuses[c.id] = CheckStatus(c.id, passed, measures[c.measure], low, tuple(hidden.get(c.measure, ())))
-        setup_checks = [c for c in spec.checks if c.role == "setup"]
-        set_up = person and all(statuses[c.id].passed for c in setup_checks)
-        self._set_up = bool(set_up)
+            f.checks[c.id] = CheckStatus(c.id, passed, f.measures[c.measure], low, tuple(f.hidden.get(c.measure, ())))
+        f.set_up = f.person and all(f.checks[c.id].passed for c in self.spec.checks if c.role == "setup")
+        self._set_up = bool(f.set_up)
 
-        # the person's neutral: gathered while set up and viewed correctly
-        baseline_ready = len(self.baseline) == len(self._baseline_samples)
-        self._neutral_wait = self._neutral_wait and bool(set_up)
-        if not baseline_ready and set_up and view_ok and not self._neutral_wait:
+    def _baseline(self, f: _Frame) -> None:
+        """The person's neutral: gathered while set up and viewed correctly. A neutral far
+        from level means the camera looks at an angle: say so and learn it again later."""
+        spec = self.spec
+        f.baseline_ready = len(self._neutral) == len(self._baseline_samples)
+        self._neutral_wait = self._neutral_wait and bool(f.set_up)
+        if not f.baseline_ready and f.set_up and f.view_ok and not self._neutral_wait:
             for name, samples in self._baseline_samples.items():
-                if raw[name] is not None:
-                    samples.append(raw[name])
-            self._baseline_time += dt
+                if f.raw[name] is not None:
+                    samples.append(f.raw[name])
+            self._baseline_time += f.dt
             if self._baseline_time >= spec.baseline_s and all(self._baseline_samples.values()):
                 base = {n: statistics.median(s) for n, s in self._baseline_samples.items()}
                 off = {n: base[n] for n, lim in spec.view.neutral_max if abs(base[n]) > lim}
@@ -250,118 +325,130 @@ class Engine:
                         samples.clear()
                     self._baseline_time = 0.0
                     if not self._neutral_off:
-                        out.append(Event(t, ev.VIEW_WARNING, spec.view.neutral_cue, side, {"neutral": off}))
+                        f.out.append(Event(f.t, ev.VIEW_WARNING, spec.view.neutral_cue, f.side, {"neutral": off}))
                     self._neutral_off = self._neutral_wait = True
                 else:
                     if self._neutral_off:
-                        out.append(Event(t, ev.VIEW_OK, "", side))
+                        f.out.append(Event(f.t, ev.VIEW_OK, "", f.side))
                     self._neutral_off = False
-                    self.baseline = base
-                    baseline_ready = True
-                    out.append(Event(t, ev.BASELINE, "Got your neutral position", side, dict(self.baseline)))
+                    self._neutral = base
+                    f.baseline_ready = True
+                    f.out.append(Event(f.t, ev.BASELINE, "Got your neutral position", f.side, dict(self._neutral)))
+        f.view_ok = f.view_ok and not self._neutral_off
 
-        view_ok = view_ok and not self._neutral_off
-        judging = set_up and view_ok and baseline_ready
-        view_sure = view_ok and not self.view.pending   # no form cues while the view looks wrong
+    def _judge(self, f: _Frame) -> None:
+        """In position (every form and target check passes) and the form faults, which are
+        judged only while set up, viewed correctly and with the neutral learnt."""
+        spec = self.spec
+        f.judging = f.set_up and f.view_ok and f.baseline_ready
+        f.view_sure = f.view_ok and not self.view.pending   # no form cues while the view looks wrong
         failing: dict[str, tuple[str, float | None]] = {}
-        in_position = judging
+        f.in_position = f.judging
         for c in spec.checks:
-            st = statuses[c.id]
+            st = f.checks[c.id]
             if c.role == "setup" or not c.required_for_hold:
                 continue
             if st.passed is not True:
-                in_position = False
-            if judging and view_sure and st.passed is False and c.role == "form":
+                f.in_position = False
+            if f.judging and f.view_sure and st.passed is False and c.role == "form":
                 failing[c.id] = (c.cue_low if st.low else c.cue_high, st.value)
         for name in spec.hold.extra_checks if spec.hold else ():
-            if measures.get(name) is None:
-                in_position = False
-        out += self.faults.step(t, failing, side)
+            if f.measures.get(name) is None:
+                f.in_position = False
+        f.out += self.faults.step(f.t, failing, f.side)
 
-        # rep counter / hold timer
-        phase = "—"
+    def _count(self, f: _Frame) -> None:
+        """The rep counter of the active side and the hold timer."""
+        spec = self.spec
         if self.reps:
-            counter = self.reps[side if side in self.reps else spec.sides[0]]
-            value = measures[spec.reps.measure] if judging else None
-            out += counter.step(t, value)
-            phase = counter.phase
+            counter = self.reps[f.side if f.side in self.reps else spec.sides[0]]
+            f.out += counter.step(f.t, f.measures[spec.reps.measure] if f.judging else None)
+            f.phase = counter.phase
         if self.hold:
-            out += self.hold.step(t, in_position, side, measures)
-            phase = self.hold.state if not self.reps else phase
+            f.out += self.hold.step(f.t, f.in_position, f.side, f.measures)
+            f.phase = self.hold.state if not self.reps else f.phase
 
-        # side switch prompt once a side's holds are done and another side is not
-        if self.hold and any(e.kind == ev.HOLD_COMPLETE for e in out):
-            if any(self.hold.completed(s) < self.hold.rule.count for s in spec.sides) and \
-                    self.hold.completed(side) >= self.hold.rule.count:
-                done = [e for e in out if e.kind == ev.HOLD_COMPLETE]
-                out[out.index(done[0])] = Event(done[0].t, ev.HOLD_COMPLETE,
-                                                f"{self.hold.rule.done_cue}. {self.hold.rule.switch_cue}",
-                                                done[0].side, done[0].data)
+    def _progress(self, f: _Frame) -> None:
+        """The side-switch prompt once a side's holds are done and another side's are not;
+        the set-complete event once."""
+        hold = self.hold
+        if hold and any(e.kind == ev.HOLD_COMPLETE for e in f.out):
+            if any(hold.completed(s) < hold.rule.count for s in self.spec.sides) and \
+                    hold.completed(f.side) >= hold.rule.count:
+                done = [e for e in f.out if e.kind == ev.HOLD_COMPLETE]
+                f.out[f.out.index(done[0])] = Event(done[0].t, ev.HOLD_COMPLETE,
+                                                    f"{hold.rule.done_cue}. {hold.rule.switch_cue}",
+                                                    done[0].side, done[0].data)
         if not self._set_complete and self._is_set_complete():
             self._set_complete = True
-            out.append(Event(t, ev.SET_COMPLETE, "Set complete. Well done", side))
+            f.out.append(Event(f.t, ev.SET_COMPLETE, "Set complete. Well done", f.side))
 
-        # cue candidates
-        if person is False:
+    def _cues(self, f: _Frame) -> None:
+        """Arbitrate one cue among this frame's candidates; a new one is also an event."""
+        f.spoken = self.arbiter.step(f.t, self._cue_candidates(f))
+        if f.spoken:
+            f.out.append(Event(f.t, ev.CUE, f.spoken, f.side))
+
+    def _cue_candidates(self, f: _Frame) -> list[tuple[int, str]]:
+        """(priority, text) of every cue that applies now: view, hidden joint, set-up,
+        open faults, target hints, and the texts of this frame's events."""
+        spec, st = self.spec, f.checks
+        cands: list[tuple[int, str]] = []
+        if f.person is False:
             cands.append((cue_prio.VIEW, "Step into the frame so I can see your whole body"))
-        elif not view_ok:
+        elif not f.view_ok:
             cands.append((cue_prio.VIEW, spec.view.neutral_cue if self._neutral_off else spec.view.cue))
         # a hidden joint is named only where it keeps a check that matters now from being
         # judged, or (once set up) the rep or baseline measure from being read
-        hidden_now = [statuses[c.id].hidden for c in spec.checks
-                      if (c.role == "setup" or set_up) and statuses[c.id].passed is None]
-        if set_up:
-            hidden_now += [hidden.get(n, []) for n in ([spec.reps.measure] if spec.reps else []) + list(self._baseline_samples)
-                           if raw.get(n) is None]
+        hidden_now = [st[c.id].hidden for c in spec.checks if (c.role == "setup" or f.set_up) and st[c.id].passed is None]
+        if f.set_up:
+            hidden_now += [f.hidden.get(n, []) for n in ([spec.reps.measure] if spec.reps else []) + list(self._baseline_samples)
+                           if f.raw.get(n) is None]
         parts = next((p for p in hidden_now if p), None)
         if parts and not self._set_complete:      # once the set is done nothing needs that joint
             hint = spec.view.cue[:1].lower() + spec.view.cue[1:]
             cands.append((cue_prio.VIEW, f"{parts[0].replace('_', ' ')} hidden: {hint}"))
-        if person and not set_up and not self._set_complete:   # after the set, no "get into position"
-            bad = [c for c in setup_checks if statuses[c.id].passed is False]
-            text = (bad[0].cue_low if statuses[bad[0].id].low else bad[0].cue_high) if bad else ""
+        if f.person and not f.set_up and not self._set_complete:   # after the set, no "get into position"
+            bad = [c for c in spec.checks if c.role == "setup" and st[c.id].passed is False]
+            text = (bad[0].cue_low if st[bad[0].id].low else bad[0].cue_high) if bad else ""
             cands.append((cue_prio.SETUP, text or spec.setup_cue))
-        elif set_up and view_ok and not baseline_ready:
+        elif f.set_up and f.view_ok and not f.baseline_ready:
             cands.append((cue_prio.SETUP, spec.baseline_cue))
         for cid in self.faults.open:
             cands.append((cue_prio.FORM, self.faults.open[cid].text))
-        if judging and view_sure and not in_position and not self.faults.open:
-            for c in spec.checks:
-                st = statuses[c.id]
-                if c.role == "target" and st.passed is False:
-                    cands.append((cue_prio.PHASE, c.cue_low if st.low else c.cue_high))
-        for e in out:
+        if f.judging and f.view_sure and not f.in_position and not self.faults.open:
+            cands += [(cue_prio.PHASE, c.cue_low if st[c.id].low else c.cue_high)
+                      for c in spec.checks if c.role == "target" and st[c.id].passed is False]
+        for e in f.out:
             if e.text and e.kind in (ev.HOLD_START, ev.HOLD_COMPLETE, ev.SET_COMPLETE, ev.REP_REJECTED, ev.BASELINE):
                 cands.append((cue_prio.EVENT, e.text))
             elif e.text and e.kind == ev.PHASE:
                 cands.append((cue_prio.PHASE, e.text))
-        spoken = self.arbiter.step(t, cands)
-        if spoken:
-            out.append(Event(t, ev.CUE, spoken, side))
-        self.events += out
+        return cands
 
-        reps = sum(c.count for c in self.reps.values())
+    def _result(self, f: _Frame) -> FrameResult:
+        spec = self.spec
         return FrameResult(
-            t=t, person=person, side=side, near=near, view_ok=view_ok, width_ratio=ratio,
-            set_up=set_up, in_position=in_position, baseline_ready=baseline_ready,
-            measures=measures, checks=statuses, phase=phase, reps=reps,
+            t=f.t, person=f.person, side=f.side, near=f.near, view_ok=f.view_ok, width_ratio=f.ratio,
+            set_up=f.set_up, in_position=f.in_position, baseline_ready=f.baseline_ready,
+            measures=f.measures, checks=f.checks, phase=f.phase, reps=self.rep_count,
             rep_target=spec.reps.target if spec.reps else 0,
             hold_state=self.hold.state if self.hold else "—",
             hold_elapsed=self.hold.elapsed if self.hold else 0.0,
             hold_target=spec.hold.seconds if spec.hold else 0.0,
             holds_done={s: self.hold.completed(s) for s in spec.sides} if self.hold else {},
-            cue=self.arbiter.current, spoken=spoken, events=out, landmarks=lm,
+            cue=self.arbiter.current, spoken=f.spoken, events=f.out, landmarks=f.lm,
         )
 
     def _is_set_complete(self) -> bool:
         if self.hold and not all(self.hold.completed(s) >= self.hold.rule.count for s in self.spec.sides):
             return False
-        if self.reps and sum(c.count for c in self.reps.values()) < self.spec.reps.target:
+        if self.reps and self.rep_count < self.spec.reps.target:
             return False
         return True
 
     def finish(self, t: float) -> list[Event]:
         """Close open holds and faults at the end of the session."""
         out = (self.hold.finish(t) if self.hold else []) + self.faults.finish(t)
-        self.events += out
+        self._events += out
         return out

@@ -50,35 +50,33 @@ def _r(x: float | None, nd: int = 2) -> float | None:
 
 def build_record(engine: Engine, *, source: str, duration_s: float, frames: int,
                  frames_with_person: int, model: str = "", profile: str = "") -> StretchRecord:
-    """Collect an engine's reps, holds and faults (call engine.finish first)."""
+    """Collect an engine's reps, holds and faults through its public read-only view
+    (call engine.finish first, or the open hold and faults are left out)."""
+    spec = engine.spec
     reps = [
         {"index": r.index, "side": r.side, "start": _r(r.start), "end": _r(r.end),
          "duration_s": _r(r.duration), "low_peak": _r(r.low_peak, 1), "high_peak": _r(r.high_peak, 1)}
-        for c in engine.reps.values() for r in c.records
+        for r in engine.rep_records
     ]
-    reps.sort(key=lambda r: r["start"])
-    holds = []
-    if engine.hold:
-        for h in engine.hold.records:
-            holds.append({
-                "side": h.side, "start": _r(h.start), "end": _r(h.end), "duration_s": _r(h.duration),
-                "in_tolerance_s": _r(h.in_tolerance_s), "target_s": engine.spec.hold.seconds,
-                "completed": h.completed, "pauses": h.pauses,
-                "peaks": {k: [_r(lo, 1), _r(hi, 1)] for k, (lo, hi) in h.peaks.items()},
-            })
+    holds = [
+        {"side": h.side, "start": _r(h.start), "end": _r(h.end), "duration_s": _r(h.duration),
+         "in_tolerance_s": _r(h.in_tolerance_s), "target_s": spec.hold.seconds,
+         "completed": h.completed, "pauses": h.pauses,
+         "peaks": {k: [_r(lo, 1), _r(hi, 1)] for k, (lo, hi) in h.peaks.items()}}
+        for h in engine.hold_records
+    ]
     faults = [
         {"id": f.id, "side": f.side, "start": _r(f.start), "end": _r(f.end),
          "duration_s": _r((f.end or f.start) - f.start), "worst": _r(f.worst, 1), "text": f.text}
-        for f in engine.faults.records
+        for f in engine.fault_records
     ]
-    faults.sort(key=lambda f: f["start"])
     return StretchRecord(
-        pose=engine.spec.name, title=engine.spec.title, source=source, duration_s=_r(duration_s),
+        pose=spec.name, title=spec.title, source=source, duration_s=_r(duration_s),
         frames=frames, frames_with_person=frames_with_person, reps=reps, holds=holds, faults=faults,
         events=[{**e.to_dict(), "t": _r(e.t)} for e in engine.events],
         baseline={k: _r(v, 2) for k, v in engine.baseline.items()}, model=model, profile=profile,
-        counts_reps=engine.spec.reps is not None,
-        holds_are_reps=engine.spec.reps is None and engine.spec.hold is not None and engine.spec.hold.count > 1,
+        counts_reps=spec.reps is not None,
+        holds_are_reps=spec.reps is None and spec.hold is not None and spec.hold.count > 1,
     )
 
 
