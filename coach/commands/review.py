@@ -24,8 +24,14 @@ def run_folder(args: argparse.Namespace) -> int:
     for pose in sorted({i.pose for i in items if i.pose}):
         load_spec(pose, args.profile)      # a bad profile stops here, once, with file/line/key
     out = Path(args.out) if args.out else Path("coach_out")
-    summary = run_batch(items, out, jobs=args.jobs or default_jobs(len(items)), choice=backend_choice(args),
-                        write_video=not args.no_video, progress=not args.quiet)
+    if args.cluster:
+        from coach.app.cluster import run_on_ray
+
+        summary = run_on_ray(items, out, args.cluster, choice=backend_choice(args),
+                             write_video=not args.no_video, progress=not args.quiet)
+    else:
+        summary = run_batch(items, out, jobs=args.jobs or default_jobs(len(items)), choice=backend_choice(args),
+                            write_video=not args.no_video, progress=not args.quiet)
     print(summary_table(summary))
     return 1 if summary.failed else 0
 
@@ -106,6 +112,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--jobs", type=int, metavar="N", default=0,
                    help="folder: videos reviewed at once, one process each (default: CPU cores). "
                         "Without --pose each video's stretch comes from its <clip>.truth.json")
+    p.add_argument("--cluster", metavar="ray://HOST:PORT|auto",
+                   help="folder: review the videos as tasks on a Ray cluster (pip install 'coach[cluster]'); "
+                        "outputs gathered here as a local run writes them")
     p.add_argument("--parts", type=int, metavar="N", default=0,
                    help="one video: review it with N processes, each tracing a part (default: one per "
                         "core, parts of at least 20 s; 1 = this process only)")
