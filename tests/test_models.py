@@ -105,11 +105,16 @@ def test_a_default_model_that_is_not_installed_falls_back_to_full(monkeypatch, c
     assert backend_choice(_args(["--model-quality", "best"])).complexity == 2   # asked for: its own error later
 
 
-def test_live_default_may_fall_back_but_an_explicit_choice_never_does(monkeypatch) -> None:
+def test_live_watches_the_default_model_and_switches_only_with_auto(monkeypatch) -> None:
     monkeypatch.setattr("coach.commands.common.installed_models", lambda: ["lite", "full", "heavy"])
-    assert backend_choice(_args([], live=True)).fallback_fps > 0
+    default = backend_choice(_args([], live=True))
+    assert default.fallback_fps > 0 and not default.switch and default.complexity == 1
+    auto = backend_choice(_args(["--model-quality", "auto"], live=True))
+    assert auto.fallback_fps > 0 and auto.switch and auto.complexity == 1
     assert backend_choice(_args(["--model-quality", "balanced"], live=True)).fallback_fps == 0
     assert backend_choice(_args([])).fallback_fps == 0
+    with pytest.raises(SystemExit):
+        _args(["--model-quality", "auto"])                   # review: no auto
 
 
 class _Clock:
@@ -134,7 +139,7 @@ class _Timed:
         self.closed = True
 
 
-def _feed(model_s: float, frame_s: float, frames: int) -> AdaptiveBackend:
+def _feed(model_s: float, frame_s: float, frames: int, switch: bool = True) -> AdaptiveBackend:
     """Frames arrive every `frame_s` (or as soon as the model is free when it is slower)."""
     clock = _Clock()
     made = []
@@ -143,7 +148,7 @@ def _feed(model_s: float, frame_s: float, frames: int) -> AdaptiveBackend:
         made.append(_Timed(clock, c, model_s if c > 0 else model_s / 3))
         return made[-1]
 
-    be = AdaptiveBackend(make, 1, 25.0, clock=clock, announce=False)
+    be = AdaptiveBackend(make, 1, 25.0, clock=clock, announce=False, switch=switch)
     for k in range(frames):
         start = clock.now
         be.detect(None, k * frame_s)
@@ -157,9 +162,14 @@ def test_too_slow_a_model_switches_to_lite_once() -> None:
     assert be.name == "m1->m0"
 
 
+def test_without_switch_a_too_slow_model_is_only_reported() -> None:
+    be = _feed(model_s=0.045, frame_s=1 / 30, frames=WARMUP_FRAMES + WINDOW_FRAMES + 40, switch=False)
+    assert be.complexity == 1 and be.switched_at is None and be.advised
+
+
 def test_a_model_that_keeps_up_stays() -> None:
     be = _feed(model_s=0.020, frame_s=1 / 30, frames=WARMUP_FRAMES + WINDOW_FRAMES + 40)
-    assert be.complexity == 1 and be.switched_at is None
+    assert be.complexity == 1 and be.switched_at is None and not be.advised
 
 
 def test_a_slow_camera_alone_does_not_switch() -> None:

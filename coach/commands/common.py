@@ -54,23 +54,22 @@ def spec_from_args(args: argparse.Namespace) -> PoseSpec:
     return load_spec(args.pose, getattr(args, "profile", None))
 
 
-#: live: the default model gives way to lite below this many frames a second (see coach/io/adaptive_backend.py)
+#: live: the rate the pose model must keep (see coach/io/adaptive_backend.py)
 LIVE_MIN_FPS = 25.0
 
 
 def add_backend_args(p: argparse.ArgumentParser, quality: str = "balanced", live: bool = False) -> None:
     """--model, --model-quality and --complexity; `quality` is this command's default
-    (used when the model it names is installed, else balanced); `live`: the default model
-    gives way to lite when it cannot keep LIVE_MIN_FPS (an explicit choice never does)."""
+    (used when the model it names is installed, else balanced); `live`: the model is watched
+    and the user told when it cannot keep LIVE_MIN_FPS, or with `auto` it gives way to lite."""
     g = p.add_argument_group("pose model")
     g.add_argument("--model", metavar="FILE.task",
                    help="use the MediaPipe Tasks PoseLandmarker with this model file "
                         "(default: the legacy models, offline)")
     q = g.add_mutually_exclusive_group()
-    fallback = (f"; live, balanced gives way to fast when it cannot keep {LIVE_MIN_FPS:g} fps"
-                if live else "")
-    q.add_argument("--model-quality", choices=tuple(QUALITY), default=None,
-                   help=f"fast = lite model, balanced = full, best = heavy (default: {quality}{fallback}); "
+    auto = (f"; auto = balanced, switching to fast when it cannot keep {LIVE_MIN_FPS:g} fps" if live else "")
+    q.add_argument("--model-quality", choices=tuple(k for k in QUALITY if live or k != "auto"), default=None,
+                   help=f"fast = lite model, balanced = full, best = heavy{auto} (default: {quality}); "
                         "scripts/setup installs all three")
     q.add_argument("--complexity", type=int, choices=(0, 1, 2), default=None,
                    help="the same as a number: 0 = lite, 1 = full, 2 = heavy")
@@ -81,6 +80,8 @@ def backend_choice(args: argparse.Namespace) -> BackendChoice:
     """The model the arguments ask for; a default that is not installed falls back to full."""
     if getattr(args, "complexity", None) is not None:
         return BackendChoice(model=args.model, complexity=args.complexity)
+    if getattr(args, "model_quality", None) == "auto":
+        return BackendChoice(model=args.model, complexity=1, fallback_fps=LIVE_MIN_FPS, switch=True)
     if getattr(args, "model_quality", None):
         return BackendChoice(model=args.model, complexity=QUALITY[args.model_quality])
     complexity = QUALITY[getattr(args, "default_quality", "balanced")]

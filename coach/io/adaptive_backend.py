@@ -1,12 +1,14 @@
-"""A pose backend that gives way to the lite model when its own cannot keep the live rate.
+"""A pose backend that notices when its model cannot keep the live rate, and then says so
+or (`switch=True`, `--model-quality auto`) gives way to the lite model.
 
 Live coaching needs feedback at camera pace; on a slow laptop the full model alone may take
-longer than a frame's budget. Measured on this project's 2-core machine (README): lite 40 fps,
-full 29, heavy 9. This wrapper times each detection and the interval between detections and,
-once both show the model is the bottleneck (median model time above FRAME_SHARE of the
-budget of `min_fps`, and the loop's median interval above that budget), switches to
-complexity 0 once and for good: switching back and forth would restart tracking each time.
-A camera slower than `min_fps` alone never causes a switch (its frames leave the model time).
+longer than a frame's budget. This wrapper times each detection and the interval between
+detections; once both show the model is the bottleneck (median model time above FRAME_SHARE
+of the budget of `min_fps`, and the loop's median interval above that budget) it either
+prints one line of advice or switches to complexity 0, once and for good (switching back
+and forth would restart tracking each time). A camera slower than `min_fps` alone never
+counts (its frames leave the model time). Switching is not the default: on the bundled clips
+the lite model lost a whole hold and a pelvic-tilt rep that the full model found (README).
 """
 
 from __future__ import annotations
@@ -28,8 +30,10 @@ class AdaptiveBackend:
     """Wraps `make(complexity)`'s backend; see the module docstring."""
 
     def __init__(self, make: Callable[[int], object], complexity: int, min_fps: float,
-                 clock: Callable[[], float] = time.perf_counter, announce: bool = True) -> None:
-        self._make, self._clock, self._announce = make, clock, announce
+                 clock: Callable[[], float] = time.perf_counter, announce: bool = True,
+                 switch: bool = True) -> None:
+        self._make, self._clock, self._announce, self._switch_ok = make, clock, announce, switch
+        self.advised = False
         self.complexity = complexity
         self.min_fps = min_fps
         self.inner = make(complexity)
@@ -50,8 +54,11 @@ class AdaptiveBackend:
             if self._last_start is not None:
                 self._interval_s.append(start - self._last_start)
         self._last_start = start
-        if self.complexity > 0 and self.too_slow():
-            self._switch(t)
+        if self.complexity > 0 and not self.advised and self.too_slow():
+            if self._switch_ok:
+                self._switch(t)
+            else:
+                self._advise()
         return lm
 
     def too_slow(self) -> bool:
@@ -61,6 +68,13 @@ class AdaptiveBackend:
         budget = 1.0 / self.min_fps
         return (statistics.median(self._model_s) > FRAME_SHARE * budget
                 and statistics.median(self._interval_s) > budget)
+
+    def _advise(self) -> None:
+        self.advised = True
+        if self._announce:
+            print(f"coach: the pose model takes {1000 * statistics.median(self._model_s):.0f} ms a frame, too slow "
+                  f"for {self.min_fps:g} fps here; --model-quality fast (or auto) is quicker but less accurate",
+                  file=sys.stderr)
 
     def _switch(self, t: float) -> None:
         model_ms = 1000 * statistics.median(self._model_s)

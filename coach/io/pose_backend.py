@@ -58,8 +58,8 @@ def _to_array(landmarks, width: int, height: int) -> np.ndarray:
 _MODEL_FILES = {0: "pose_landmark_lite.tflite", 1: "pose_landmark_full.tflite", 2: "pose_landmark_heavy.tflite"}
 #: legacy model complexity -> short name (the index is the complexity)
 MODEL_NAMES = ("lite", "full", "heavy")
-#: `--model-quality` -> legacy model complexity
-QUALITY = {"fast": 0, "balanced": 1, "best": 2}
+#: `--model-quality` -> legacy model complexity (auto, live only: full, switching to lite when too slow)
+QUALITY = {"fast": 0, "balanced": 1, "best": 2, "auto": 1}
 
 
 def model_path(complexity: int) -> Path:
@@ -166,7 +166,8 @@ class BackendChoice:
 
     model: str | None = None        # a .task file: Tasks API
     complexity: int = 1             # legacy model complexity
-    fallback_fps: float = 0.0       # > 0: switch to lite when the model cannot keep this rate (live)
+    fallback_fps: float = 0.0       # > 0: watch whether the model keeps this rate (live)
+    switch: bool = False            # ... and when it cannot, switch to lite (else only say so)
 
     def create(self) -> PoseBackend:
         if os.environ.get(TEST_TRACE_ENV):
@@ -176,7 +177,8 @@ class BackendChoice:
         if self.fallback_fps > 0 and self.complexity > 0:
             from coach.io.adaptive_backend import AdaptiveBackend
 
-            return AdaptiveBackend(lambda c: LegacyPoseBackend(c), self.complexity, self.fallback_fps)
+            return AdaptiveBackend(lambda c: LegacyPoseBackend(c), self.complexity, self.fallback_fps,
+                                   switch=self.switch)
         return LegacyPoseBackend(self.complexity)
 
 
