@@ -135,3 +135,39 @@ def test_batch_outputs_equal_a_single_review_whether_its_jobs_overlap_stages_or_
                     == json.loads(single.report_json.read_text()))
             assert (batch_dir / f"{stem}.report.csv").read_text() == single.report_csv.read_text()
             assert (batch_dir / f"{stem}.annotated.mp4").read_bytes() == single.video.read_bytes()
+
+
+def test_a_worker_reuses_its_graph_and_gets_a_fresh_graphs_landmarks(tmp_path: Path) -> None:
+    """review_one(reuse=True) keeps the graph for the next video, reset: the second video's
+    trace equals the one a new graph gives (and the graph object is the same one)."""
+    import numpy as np
+
+    from conftest import SAMPLES
+    from coach.app import batch
+    from coach.io.trace import load_trace
+
+    try:
+        BackendChoice().create().close()
+    except BackendError as e:
+        pytest.skip(f"no MediaPipe model here: {e}")
+    a = BatchItem(SAMPLES / "knee_to_chest_fault_not_pulled.mp4", "supine_knee_to_chest")
+    b = BatchItem(SAMPLES / "childs_pose_fault_hips_lifted.mp4", "childs_pose_side_reach")
+    choice = BackendChoice()
+    batch._KEPT.clear()
+    try:
+        assert batch.review_one(a, tmp_path / "reused", choice, False, reuse=True).ok
+        kept = batch._KEPT[choice]
+        assert batch.review_one(b, tmp_path / "reused", choice, False, reuse=True).ok
+        assert batch._KEPT[choice] is kept
+    finally:
+        for be in batch._KEPT.values():
+            be.close()
+        batch._KEPT.clear()
+    assert batch.review_one(b, tmp_path / "fresh", choice, False).ok
+    assert not batch._KEPT
+    stem = b.video.stem
+    reused = load_trace(tmp_path / "reused" / stem / f"{stem}.trace.npz")
+    fresh = load_trace(tmp_path / "fresh" / stem / f"{stem}.trace.npz")
+    assert np.array_equal(reused.lm, fresh.lm, equal_nan=True)
+    assert (tmp_path / "reused" / stem / f"{stem}.report.json").read_text() == \
+           (tmp_path / "fresh" / stem / f"{stem}.report.json").read_text()

@@ -200,3 +200,20 @@ def test_lite_and_heavy_run_offline_once_installed(complexity: int) -> None:
     assert a is not None and b is not None
     hips = [23, 24]                            # the two models agree where the body is
     assert np.nanmax(np.abs(a[hips, :2] - b[hips, :2])) < 40
+
+
+def test_matplotlib_waits_until_something_plots() -> None:
+    """A fresh process: creating a pose backend leaves matplotlib unloaded; plotting still works."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from coach.io.pose_backend import BackendChoice\n"
+            "BackendChoice().create().close()\n"
+            "print(type(sys.modules['matplotlib']).__name__)\n"
+            "from matplotlib.figure import Figure\n"
+            "import matplotlib.pyplot as plt\n"
+            "print(type(Figure()).__name__, callable(plt.figure), type(sys.modules['matplotlib']).__name__)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["_Deferred", "Figure", "True", "module"]

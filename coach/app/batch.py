@@ -2,7 +2,9 @@
 
 One process per job, each with its own MediaPipe (a MediaPipe graph is not shared
 between processes, and separate processes sidestep the GIL for the Python parts).
-Each video gets a fresh pose model so its results equal a single `coach review`.
+Each video starts from a fresh tracking state so its results equal a single `coach review`:
+a worker keeps its pose graph across videos and resets it between them (measured to give
+the same landmarks as a new graph), so the model is loaded once per worker, not per video.
 Workers send frame counts back through a queue for one overall progress bar. A video
 that fails (corrupt, unreadable, unknown stretch) is reported and the batch goes on.
 
@@ -156,7 +158,30 @@ class _CountingBackend:
 
     def close(self) -> None:
         self.flush()
-        self.inner.close()
+
+
+#: a pose backend kept by this worker process for its next video, per choice (graph reuse)
+_KEPT: dict = {}
+
+
+def take_backend(choice: BackendChoice, reuse: bool):
+    """A backend for the next video: the one this process kept, or a new one."""
+    if reuse and choice in _KEPT:
+        return _KEPT.pop(choice)
+    return choice.create()
+
+
+def give_back_backend(choice: BackendChoice, backend, reuse: bool) -> None:
+    """Keep `backend` for the next video, its tracking state reset (the same landmarks as a
+    new graph: tests/test_batch.py), when it can reset; else close it."""
+    if reuse and hasattr(backend, "reset"):
+        try:
+            backend.reset()
+            _KEPT[choice] = backend
+            return
+        except Exception:  # noqa: BLE001 - a graph that cannot restart is simply closed
+            pass
+    backend.close()
 
 
 def _is_user_error(e: Exception) -> bool:
@@ -164,8 +189,9 @@ def _is_user_error(e: Exception) -> bool:
 
 
 def review_one(item: BatchItem, out_root: Path, choice: BackendChoice, write_video: bool,
-               progress_q=None, pipelined: bool = True) -> BatchResult:
-    """Review one video in this process; every failure becomes `error`, never an exception."""
+               progress_q=None, pipelined: bool = True, reuse: bool = False) -> BatchResult:
+    """Review one video in this process; every failure becomes `error`, never an exception.
+    `reuse`: take and keep this process's pose graph across videos instead of a new one each."""
     from coach.rules.profiles import load_spec
     from coach.app.review import review_video
 
@@ -174,10 +200,11 @@ def review_one(item: BatchItem, out_root: Path, choice: BackendChoice, write_vid
         res.error = item.why_no_pose
         return res
     t0 = time.perf_counter()
-    backend = None
+    backend = inner = None
     try:
         spec = load_spec(item.pose, item.profile or None)
-        backend = _CountingBackend(choice.create(), progress_q)
+        inner = take_backend(choice, reuse)
+        backend = _CountingBackend(inner, progress_q)
         out = review_video(item.video, spec, Path(out_root) / item.video.stem, backend=backend,
                            write_video=write_video, progress=False, profile=item.profile,
                            pipelined=pipelined)
@@ -190,8 +217,10 @@ def review_one(item: BatchItem, out_root: Path, choice: BackendChoice, write_vid
         res.error = describe(e) if _is_user_error(e) else f"{type(e).__name__}: {e}"
     finally:
         if backend is not None:
+            backend.close()
+        if inner is not None:
             try:
-                backend.close()
+                give_back_backend(choice, inner, reuse and res.ok)
             except Exception:  # noqa: BLE001
                 pass
     res.seconds = time.perf_counter() - t0
@@ -205,7 +234,7 @@ def _init_worker() -> None:
 
 def _worker(item: BatchItem, out_root: Path, choice: BackendChoice, write_video: bool,
             progress_q, pipelined: bool) -> BatchResult:
-    return review_one(item, out_root, choice, write_video, progress_q, pipelined)
+    return review_one(item, out_root, choice, write_video, progress_q, pipelined, reuse=True)
 
 
 def default_jobs(n_videos: int) -> int:

@@ -66,7 +66,7 @@ def review_task(name: str, data: bytes, pose: str | None, why_no_pose: str, prof
             p.write_text(profile_text)
             profile = str(p)
         res = review_one(BatchItem(video, pose, why_no_pose, profile=profile), Path(tmp) / "out", choice,
-                         write_video)
+                         write_video, reuse=True)        # the worker's graph serves its next video too
         folder = Path(tmp) / "out" / video.stem
         files = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()} if folder.is_dir() else {}
     return res, files

@@ -17,6 +17,7 @@ from typing import Protocol
 import numpy as np
 
 from coach.core.landmarks import N_LANDMARKS
+from coach.io.lazy_modules import defer_matplotlib
 from coach.errors import UserError
 
 
@@ -92,6 +93,7 @@ class LegacyPoseBackend:
                 f"model complexity {complexity} needs {model.name}, which is not on this machine: "
                 "run scripts/setup (it installs the lite and heavy models from the npm package "
                 "@mediapipe/pose), or use the bundled full model (--complexity 1).")
+        defer_matplotlib()                # MediaPipe imports it; coach's pose path never uses it
         try:
             import mediapipe as mp
 
@@ -115,6 +117,11 @@ class LegacyPoseBackend:
         h, w = rgb.shape[:2]
         return _to_array(res.pose_landmarks.landmark, w, h)
 
+    def reset(self) -> None:
+        """Forget the tracking state, as a new graph would (the same landmarks as a fresh
+        backend, measured equal), without paying for a new one: a batch worker's next video."""
+        self._pose.reset()
+
     def close(self) -> None:
         self._pose.close()
 
@@ -127,6 +134,7 @@ class TasksPoseBackend:
         if not path.is_file():
             raise BackendError(f"model file not found: {path} (download a pose_landmarker_*.task "
                                "from MediaPipe's model page)")
+        defer_matplotlib()
         try:
             from mediapipe.tasks.python import BaseOptions
             from mediapipe.tasks.python import vision
