@@ -23,16 +23,17 @@ from typing import Any, Callable, Iterable, Protocol
 import cv2
 import numpy as np
 
-from coach.core.engine import Engine, FrameResult
+from coach.core.engine import FrameResult
 from coach.core.events import Event
 from coach.app.overlay import draw_overlay, draw_skeleton
 from coach.io.pose_backend import BackendChoice, PoseBackend
 from coach.rules.pose_spec import PoseSpec
-from coach.core.record import StretchRecord, build_record, output_paths, write_csv, write_json
+from coach.core.record import StretchRecord, output_paths, write_csv, write_json
+from coach.core.session import Session
 from coach.app.review import prepare_out_dir
 from coach.io.atomic import commit, temp_path
 from coach.io.stream import StreamSink
-from coach.io.trace import TraceRecorder, save_trace
+from coach.io.trace import save_trace
 from coach.io.video_source import Frame, VideoSource
 
 log = logging.getLogger(__name__)
@@ -279,14 +280,12 @@ def run_live(source: str | int | Path, spec: PoseSpec, *, backend: PoseBackend |
     if paths and stream:      # crash safety: the trace and events reach the disk each second
         sinks.append(StreamSink(out_dir, stem, width=src.width, height=src.height, model=backend.name,
                                 history=next((s for s in sinks if hasattr(s, "con")), None)))
-    engine = Engine(spec)
-    rec_trace = TraceRecorder(src.width, src.height, backend.name, src.name)
+    session = Session(spec, source=src.name, model=backend.name, profile=profile, width=src.width, height=src.height)
     feed = EveryFrameFeed(src, clock) if every_frame else NewestFrameGrabber(src, speed, clock)
     window = None
     writer = None
     latencies: list[float] = []
-    frames = seen = skipped = 0
-    last_t = 0.0
+    skipped = 0
     end_reason = ""
     complete = False
     t_start = clock()
@@ -348,7 +347,7 @@ def run_live(source: str | int | Path, spec: PoseSpec, *, backend: PoseBackend |
                     if show_panel and panel is not None:
                         try:
                             if panel.handle_key(k.key):
-                                engine.update_spec(panel.spec)
+                                session.update_spec(panel.spec)
                                 continue
                         except Exception:  # noqa: BLE001
                             log.exception("tuning panel key failed; coaching goes on")
@@ -399,14 +398,11 @@ def run_live(source: str | int | Path, spec: PoseSpec, *, backend: PoseBackend |
             t = fr.t - t_offset
             bgr = cv2.flip(fr.bgr, 1) if mirror else fr.bgr
             lm = backend.detect(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), t)
-            rec_trace.add(t, lm)
             for s in sinks:
                 if hasattr(s, "on_trace"):
                     _guarded("sink on_trace", s.on_trace, t, lm)
-            result = engine.step(t, lm)
-            frames += 1
-            seen += lm is not None
-            last_t, last_raw_t = t, fr.t
+            result = session.feed(t, lm)
+            last_raw_t = fr.t
             for s in sinks:
                 if hasattr(s, "on_frame"):
                     _guarded("sink on_frame", s.on_frame, result)
@@ -448,6 +444,7 @@ def run_live(source: str | int | Path, spec: PoseSpec, *, backend: PoseBackend |
             _guarded("closing pose model", backend.close)
         if window is not None:
             _guarded("closing window", window.close)
+        frames, last_t = session.frames, session.last_t
         wall = (last_flip - first_flip) if (first_flip is not None and frames > 1) else (clock() - t_start)
         # fps over the frames' own span: n frames -> n-1 intervals
         stats = LiveStats.from_samples(latencies, captured=feed.captured, dropped=feed.dropped,
@@ -459,11 +456,9 @@ def run_live(source: str | int | Path, spec: PoseSpec, *, backend: PoseBackend |
         record = None
         save_errors: list[str | None] = []
         if frames and paths:      # the trace first: it needs nothing else to work
-            save_errors.append(_guarded("saving trace", save_trace, rec_trace.trace(), paths["trace.npz"]))
+            save_errors.append(_guarded("saving trace", save_trace, session.trace(), paths["trace.npz"]))
         if frames:
-            engine.finish(last_t)
-            record = build_record(engine, source=src.name, duration_s=last_t, frames=frames,
-                                  frames_with_person=seen, model=backend.name, profile=profile)
+            record = session.close()
             record.events.append({"t": round(last_t, 2), "kind": "session_end", "text": end_reason,
                                   "side": "none", "data": {"complete": complete, "mean_latency_ms": round(stats.mean_ms, 1),
                                                            "p95_latency_ms": round(stats.p95_ms, 1),

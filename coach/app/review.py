@@ -12,15 +12,15 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from coach.core.engine import Engine
 from coach.errors import UserError, os_reason
 from coach.io import atomic
 from coach.app.overlay import draw_overlay
 from coach.io.pose_backend import BackendChoice, PoseBackend
 from coach.io.pipeline import Prefetch, Sink
 from coach.rules.pose_spec import PoseSpec
-from coach.core.record import StretchRecord, build_record, output_paths, write_csv, write_json
-from coach.io.trace import TraceRecorder, save_trace
+from coach.core.record import StretchRecord, output_paths, write_csv, write_json
+from coach.core.session import Session
+from coach.io.trace import save_trace
 from coach.io.video_source import VideoError, VideoSource
 
 
@@ -142,10 +142,8 @@ def review_video(video: Path, spec: PoseSpec, out_dir: Path, backend: PoseBacken
     stem = Path(video).stem
     paths = output_paths(out_dir, stem)
     annotated = _AnnotatedWriter(paths["annotated.mp4"], src.fps, spec)
-    engine = Engine(spec)
-    rec_trace = TraceRecorder(src.width, src.height, backend.name, str(video))
-    frames = seen = 0
-    last_t = 0.0
+    session = Session(spec, source=str(video), model=backend.name, profile=profile,
+                      width=src.width, height=src.height)
     complete = False
     bar = tqdm(total=src.frame_count or None, unit="frame", desc=f"review {stem}",
                disable=not progress, leave=False)
@@ -154,15 +152,11 @@ def review_video(video: Path, spec: PoseSpec, out_dir: Path, backend: PoseBacken
                 Sink(annotated, threaded=pipelined, name="encode") as encode:
             for fr, rgb in decoded:
                 lm = backend.detect(rgb, fr.t)
-                rec_trace.add(fr.t, lm, getattr(backend, "last_world", None))
-                res = engine.step(fr.t, lm)
-                frames += 1
-                seen += lm is not None
-                last_t = fr.t
+                res = session.feed(fr.t, lm, getattr(backend, "last_world", None))
                 if write_video:
                     encode.put((fr.bgr, res))
                 bar.update(1)
-        if frames == 0:
+        if session.frames == 0:
             raise VideoError(f"no frames could be decoded from {video}: the file is empty, truncated or "
                              "uses a codec this OpenCV cannot decode")
         complete = True
@@ -172,14 +166,12 @@ def review_video(video: Path, spec: PoseSpec, out_dir: Path, backend: PoseBacken
         annotated.release()
         if own_backend:
             backend.close()
-        if frames:
-            engine.finish(last_t)
-            record = build_record(engine, source=str(video), duration_s=last_t, frames=frames,
-                                  frames_with_person=seen, model=backend.name, profile=profile)
+        if session.frames:
+            record = session.close()
             if not complete:
-                record.events.append({"t": last_t, "kind": "incomplete", "text": "review interrupted",
+                record.events.append({"t": session.last_t, "kind": "incomplete", "text": "review interrupted",
                                       "side": "none", "data": {}})
-            steps = [(paths["trace.npz"], lambda: save_trace(rec_trace.trace(), paths["trace.npz"])),
+            steps = [(paths["trace.npz"], lambda: save_trace(session.trace(), paths["trace.npz"])),
                      (paths["report.json"], lambda: write_json(record, paths["report.json"])),
                      (paths["report.csv"], lambda: write_csv(record, paths["report.csv"]))]
             try:

@@ -169,17 +169,18 @@ def bare_inference(dec: Decoded, choice: BackendChoice) -> tuple[list, Cost]:
 
 
 def check_cost(spec, ts: list[float], lms: list) -> tuple[list, Cost]:
-    """Engine.step per frame on a recorded trace, repeated (fresh engine each pass) until at
-    least MIN_CHECK_FRAMES steps: first pass's results, ms/frame."""
-    from coach.core.engine import Engine
+    """Engine.step per frame (fed through a Session, as every loop does) on a recorded trace,
+    repeated (fresh session each pass) until at least MIN_CHECK_FRAMES steps: first pass's
+    results, ms/frame."""
+    from coach.core.session import Session
 
     first: list = []
     passes = max(1, -(-MIN_CHECK_FRAMES // len(ts)))
     cost = Cost()
     for _ in range(passes):
-        eng = Engine(spec)
+        session = Session(spec, record_trace=False)
         with timed(cost, len(ts) * passes):
-            results = [eng.step(t, lm) for t, lm in zip(ts, lms)]
+            results = [session.feed(t, lm) for t, lm in zip(ts, lms)]
         first = first or results
     return first, cost
 

@@ -2,7 +2,7 @@
 
 The sequencing is coach/app/routine.py's pure state machine; this is the edge around it: one
 camera, one pose model and one window (coach/app/window.py, the live loop's) for the whole
-routine; an Engine per stretch; the history database as the Session sink. Keys: space or
+routine; a Session per stretch; the history database as the Session sink. Keys: space or
 Enter accept/next, p pain/stop (ends safely, everything saved), m mute, q/Esc quit.
 """
 
@@ -20,11 +20,10 @@ import numpy as np
 from coach.app import routine as rt
 from coach.commands.common import add_backend_args, backend_choice
 from coach.commands.history import add_db_arg
-from coach.core.engine import Engine
 from coach.app.history_db import HistorySink, connect, default_db_path, get_meta, now_iso, set_meta
 from coach.io.pose_backend import BackendChoice, PoseBackend
 from coach.rules.pose_spec import PoseSpec
-from coach.core.record import build_record
+from coach.core.session import Session
 from coach.app.recovery import recover
 from coach.errors import EXIT_INTERRUPTED, UserError
 from coach.io.stream import StreamSink
@@ -96,28 +95,24 @@ def run_routine(source: str | int, plan: RoutinePlan, specs: dict[str, PoseSpec]
     backend = backend or backend_choice.create()
     feed = NewestFrameGrabber(src, 1.0, clock)
     window = LiveWindow(src.width, src.height, f"coach routine: {plan.title}")
-    engine: Engine | None = None
+    session: Session | None = None
     stream: StreamSink | None = None
     stretch_t0 = 0.0
-    frames = seen = 0
-    last_t = 0.0
     last_img: np.ndarray | None = None
     ended = "quit"
 
     def finish_stretch() -> None:
-        nonlocal engine
-        if engine is None:
+        nonlocal session
+        if session is None:
             return
-        engine.finish(last_t)
-        record = build_record(engine, source=src.name, duration_s=last_t, frames=frames, frames_with_person=seen,
-                              model=backend.name, profile=profile)
+        record = session.close()
         _guarded("history on_finish", sink.on_finish, record)
         if stream is not None:
             _guarded("stream on_finish", stream.on_finish, record)
-        engine = None
+        session = None
 
     def handle(notices: list[Notice], now: float) -> None:
-        nonlocal engine, stretch_t0, frames, seen, last_t, stream
+        nonlocal session, stretch_t0, stream
         for n in notices:
             if audio is not None and n.text and n.step.kind != rt.SAFETY:
                 _guarded("audio", audio.say, n.text)
@@ -129,7 +124,8 @@ def run_routine(source: str | int, plan: RoutinePlan, specs: dict[str, PoseSpec]
                 finish_stretch()
             if n.step.kind == rt.STRETCH:
                 spec = specs[n.step.pose]
-                engine, stretch_t0, frames, seen, last_t = Engine(spec), now, 0, 0, 0.0
+                session = Session(spec, source=src.name, model=backend.name, profile=profile, record_trace=False)
+                stretch_t0 = now
                 sink.round = n.step.round
                 _guarded("history on_start", sink.on_start, spec, src.name, profile)
                 if out_dir is not None:
@@ -145,7 +141,7 @@ def run_routine(source: str | int, plan: RoutinePlan, specs: dict[str, PoseSpec]
         while not routine.finished:
             now = clock() - t0
             if on_loop is not None:
-                on_loop(routine, frames)
+                on_loop(routine, session.frames if session is not None else 0)
             if max_seconds is not None and now >= max_seconds:
                 handle(routine.key(now, rt.KEY_PAIN), now)
                 ended = "stopped"
@@ -180,23 +176,20 @@ def run_routine(source: str | int, plan: RoutinePlan, specs: dict[str, PoseSpec]
             if fr is not None:
                 bgr = cv2.flip(fr.bgr, 1) if mirror else fr.bgr
                 img = bgr.copy()
-                if step.kind == rt.STRETCH and engine is not None:
-                    t = max(last_t, (fr.captured_at - t0) - stretch_t0)
+                if step.kind == rt.STRETCH and session is not None:
+                    t = max(session.last_t, (fr.captured_at - t0) - stretch_t0)
                     lm = backend.detect(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), t)
                     if stream is not None:
                         _guarded("stream on_trace", stream.on_trace, t, lm)
-                    res = engine.step(t, lm)
-                    frames += 1
-                    seen += lm is not None
-                    last_t = t
+                    res = session.feed(t, lm)
                     _guarded("history on_frame", sink.on_frame, res)
                     if res.events:
                         if audio is not None:
                             _guarded("audio", audio.handle, res.events)
-                        _guarded("history on_events", sink.on_events, engine.spec, res.events)
+                        _guarded("history on_events", sink.on_events, session.spec, res.events)
                         if stream is not None:
-                            _guarded("stream on_events", stream.on_events, engine.spec, res.events)
-                    img = draw_overlay(img, engine.spec, res)
+                            _guarded("stream on_events", stream.on_events, session.spec, res.events)
+                    img = draw_overlay(img, session.spec, res)
                     handle(routine.on_events(now, res.events), now)
                 last_img = img
             shown = last_img.copy() if last_img is not None else None

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from coach.core.engine import Engine, FrameResult
-from coach.rules.pose_spec import PoseSpec
-from coach.core.record import StretchRecord, build_record
+from coach.core.record import StretchRecord
+from coach.core.session import Session
 from coach.io.trace import Trace
+from coach.rules.pose_spec import PoseSpec
 
 
 @dataclass
@@ -20,23 +19,13 @@ class Scored:
     results: list[FrameResult] | None
 
 
-def _frame(lm: np.ndarray) -> np.ndarray | None:
-    return None if not np.isfinite(lm[:, 0]).any() else lm
-
-
 def score_trace(trace: Trace, spec: PoseSpec, keep_results: bool = False, profile: str = "") -> Scored:
-    """Run the engine over every frame of `trace` and build the session record."""
-    engine = Engine(spec)
+    """Feed every frame of `trace` through a Session and build the session record."""
+    session = Session(spec, source=trace.source, model=trace.model, profile=profile, record_trace=False)
     results: list[FrameResult] = []
-    seen = 0
     for t, lm in zip(trace.t, trace.lm):
-        frame = _frame(lm)
-        seen += frame is not None
-        r = engine.step(float(t), frame)
+        r = session.feed(float(t), lm)
         if keep_results:
             results.append(r)
-    end = float(trace.t[-1]) if len(trace) else 0.0
-    engine.finish(end)
-    rec = build_record(engine, source=trace.source, duration_s=trace.duration, frames=len(trace),
-                       frames_with_person=seen, model=trace.model, profile=profile)
-    return Scored(engine, rec, results if keep_results else None)
+    rec = session.close(duration_s=trace.duration)
+    return Scored(session.engine, rec, results if keep_results else None)
