@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 
 FPS = 10
+EXTRA_SETS = ("spine", "scenarios", "views")
 METRICS = Path(__file__).resolve().parent / "rig" / "metrics.json"
 
 SHIRTS = [[200, 55, 50], [40, 150, 140], [230, 140, 30], [130, 60, 160], [60, 150, 60], [220, 200, 60],
@@ -122,12 +123,22 @@ def controls_at(baked, t, sway, phase):
 
 def camera_for(spec, cam, centre):
     """The subject's left side (+X), perpendicular to the body's long axis (Y), turned
-    `offset` deg and raised `cam_raise` m above the drawn height where the clip asks."""
+    `offset` deg and raised `cam_raise` m above the drawn height where the clip asks.
+    Extra clips only: `cam_dist` replaces the drawn distance, `pitch_deg` sets the height
+    so the camera looks down at the target at that angle, `frame_shift` slides the camera
+    sideways (fraction of the half frame width; the body moves toward the image's right)."""
     off = math.radians(spec["offset"])
-    d, h = cam["dist"], cam["height"] + spec.get("cam_raise", 0.0)
+    d, h = spec.get("cam_dist", cam["dist"]), cam["height"] + spec.get("cam_raise", 0.0)
     v = np.array([math.cos(off) * d, math.sin(off) * d])
     target = np.array([centre[0], centre[1], float(np.clip(centre[2], 0.25, 0.55))])
+    if spec.get("pitch_deg") is not None:
+        h = float(target[2] + d * math.tan(math.radians(spec["pitch_deg"])))
     eye = np.array([target[0] + v[0], target[1] + v[1], h])
+    if spec.get("frame_shift"):
+        right = np.array([-v[1], v[0], 0.0]) / d          # image right, horizontal
+        half_w = math.hypot(d, h - target[2]) * math.tan(math.radians(20.0)) * 4 / 3
+        sh = right * spec["frame_shift"] * half_w
+        eye, target = eye - sh, target - sh
     return eye, target, h
 
 
@@ -145,7 +156,7 @@ def render_clip(model, spec, out_dir: Path, crf=26, quiet=False):
     # framing: centre of the body over the clip
     pts = []
     for t in np.linspace(0, spec["duration"], 6):
-        v, j, _ = body.pose(controls_at(baked, t, 0, cam["sway_phase"]))
+        v, j, _ = body.pose(dict(controls_at(baked, t, 0, cam["sway_phase"]), dx=0.0, dy=0.0))
         pts.append(j[[body.idx[b] for b in ("root", "head", "foot.L", "foot.R", "wrist.L", "wrist.R")]])
     pts = np.concatenate(pts)
     centre = 0.5 * (pts.min(0) + pts.max(0))
@@ -159,17 +170,38 @@ def render_clip(model, spec, out_dir: Path, crf=26, quiet=False):
                                          output_params=["-crf", str(crf), "-preset", "medium"], macro_block_size=16)
     writer.send(None)
     xy = []
+    spine_on = bool(spec.get("spine_truth"))
+    t3d = bool(spec.get("truth3d"))
+    xyz, ang3 = [], {k: [] for k in ANGLES3D}
+    no_body = bool(spec.get("no_body"))
+    if spine_on:
+        from rig import spine as sp
+        mid_vert = sp.midline_vertices(body)
+        sp_img = {k: [] for k in sp.KEYS}
+        sp_3d = {k: [] for k in sp.KEYS}
+        sp_curve = []
     for i in range(n):
         t = i / FPS
         c = controls_at(baked, t, spec["sway"], cam["sway_phase"])
-        v, j, _ = body.pose(c)
-        img = stage.render(v, body.faces, colors)
+        v, j, cpos = body.pose(c)
+        img = stage.render(None if no_body else v, body.faces, colors)
+        if spine_on:
+            m_img, m_3d = sp.frame_truth(body, v, j, body.rotations(cpos), project, stage.cam_pose, mid_vert)
+            for dst, m in ((sp_img, m_img), (sp_3d, m_3d)):
+                for k in sp.KEYS:
+                    dst[k].append(None if m is None else round(float(m[k]), 2))
+            sp_curve.append(None if m_img is None else [[round(float(x), 1), round(float(y), 1)] for x, y in m_img["curve"]])
         writer.send(np.ascontiguousarray(img[:, :, :3]))
         lm = body.landmarks3d(v, j)
         P = project(np.array([lm[k] for k in LM_NAMES]), stage.cam_pose)
+        if t3d:
+            xyz.append([[round(float(a), 4) for a in lm[k]] for k in LM_NAMES])
+            left = body.rotations(cpos)[body.idx["root"]] @ np.array([1.0, 0.0, 0.0])
+            for k, val in angles3d(lm, left).items():
+                ang3[k].append(round(val, 2))
         row = []
         for x, y in P:
-            if not np.isfinite(x) or x < 0 or x > W or y < 0 or y > H:
+            if no_body or not np.isfinite(x) or x < 0 or x > W or y < 0 or y > H:
                 row.append(None)
             else:
                 row.append([round(float(x), 1), round(float(y), 1)])
@@ -187,6 +219,16 @@ def render_clip(model, spec, out_dir: Path, crf=26, quiet=False):
     }
     if variant:
         truth = dict(list(truth.items())[:-1], variant=variant, landmarks=truth["landmarks"])
+    if spec.get("folder"):          # extra clips: the camera's downward pitch (the committed truth stays as it was)
+        truth["camera_pitch_deg"] = round(math.degrees(math.atan2(eye[2] - target[2], float(np.hypot(*(eye - target)[:2])))), 1)
+    if t3d:
+        truth["camera"] = dict(eye=[round(float(a), 4) for a in eye], target=[round(float(a), 4) for a in target],
+                               yfov_deg=40.0, world="Z up, metres; the subject faces -Y at rest, +X is its left")
+        truth["angles3d"] = ang3
+        truth["landmarks3d"] = dict(names=LM_NAMES, xyz=xyz)
+    if spine_on:
+        truth["spine"] = dict(n_samples=sp.N_STATIONS, **sp_img, curve_xy=sp_curve)
+        truth["spine3d"] = sp_3d
     (out_dir / f"{spec['name']}.truth.json").write_text(json.dumps(truth, separators=(",", ":")))
     info = dict(seconds=round(time.time() - t_start, 1), size_kb=round(mp4.stat().st_size / 1024),
                 duration_s=spec["duration"], phenotype={k: round(v, 2) for k, v in phen.items()},
@@ -255,10 +297,54 @@ def check_clip(out_dir: Path, name: str, near: str | None):
     return res
 
 
+ANGLES3D = {f"{s}_{j}": (f"{s}_{a}", f"{s}_{j}", f"{s}_{c}") for s in ("left", "right")
+            for a, j, c in (("hip", "knee", "ankle"), ("shoulder", "hip", "knee"), ("shoulder", "elbow", "wrist"),
+                            ("hip", "shoulder", "elbow"))}
+ANGLES3D.update(trunk_incline=None, bend_hip_shoulder_ear=None)
+
+
+def angles3d(lm, left):
+    """True 3-D angles (deg) from the 3-D truth landmarks: interior joint angles, the trunk's
+    incline from vertical (mid_hip -> mid_shoulder) and the signed turn at mid_shoulder from
+    the hip->shoulder line to the near (left) ear, about the body's left axis `left`
+    (+ = head lifted above the back line, as the coach's `bend` measure)."""
+    out = {}
+    for k, pts in ANGLES3D.items():
+        if pts:
+            a, b, c = (np.asarray(lm[p], float) for p in pts)
+            out[k] = angle(a, b, c)
+    mh = 0.5 * (np.asarray(lm["left_hip"]) + np.asarray(lm["right_hip"]))
+    ms = 0.5 * (np.asarray(lm["left_shoulder"]) + np.asarray(lm["right_shoulder"]))
+    u = ms - mh
+    out["trunk_incline"] = math.degrees(math.acos(float(np.clip(u[2] / np.linalg.norm(u), -1, 1))))
+    w = np.asarray(lm["left_ear"]) - ms
+    out["bend_hip_shoulder_ear"] = -math.degrees(math.atan2(float(np.cross(u, w) @ left), float(u @ w)))
+    return out
+
+
+def extra_clips():
+    """The clips outside the committed top-level set, each with its `folder`."""
+    from rig.spine_clips import spine_clips
+    out = dict(spine_clips())
+    try:
+        from rig.scenario_clips import scenario_clips
+        out.update(scenario_clips())
+    except ImportError:
+        pass
+    try:
+        from rig.view_clips import view_clips
+        out.update(view_clips())
+    except ImportError:
+        pass
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Render synthetic ground-truth stretch clips (anny + pyrender).")
     ap.add_argument("--clip", action="append", default=[], help="clip name (repeatable); see --list")
-    ap.add_argument("--all", action="store_true", help="render every clip")
+    ap.add_argument("--all", action="store_true", help="render every committed top-level clip")
+    ap.add_argument("--set", choices=sorted(EXTRA_SETS), action="append", default=[],
+                    help="render every clip of an extra set (written to <out>/<set>/; variant 0 only)")
     ap.add_argument("--list", action="store_true", help="list the clips and exit")
     ap.add_argument("--out", default="sample_videos", help="output folder (default: sample_videos)")
     ap.add_argument("--crf", type=int, default=26, help="x264 quality (default 26)")
@@ -274,13 +360,18 @@ def main(argv=None):
     if args.variant < 0:
         ap.error("--variant must be >= 0")
     clips = all_clips(args.variant)
+    extra = extra_clips() if not args.variant else {}
+    clips.update(extra)
     if args.list:
         for k, c in clips.items():
-            print(f"{k:34s} pose={c['pose']:24s} {c['duration']:5.1f}s view={c['view']} offset={c['offset']}")
+            where = c.get("folder", "") + "/" if c.get("folder") else ""
+            print(f"{where + k:44s} pose={c['pose']:24s} {c['duration']:5.1f}s view={c['view']} offset={c['offset']}"
+                  + (f" pitch={c['pitch_deg']}" if c.get("pitch_deg") is not None else ""))
         return 0
-    names = list(clips) if args.all else args.clip
+    names = [k for k in clips if k not in extra] if args.all else list(args.clip)
+    names += [k for k, c in extra.items() if c.get("folder") in args.set]
     if not names:
-        ap.error("give --clip NAME or --all (see --list)")
+        ap.error("give --clip NAME, --all or --set SET (see --list)")
     suffix = f"_v{args.variant}" if args.variant else ""
     names = [nm + suffix if nm not in clips and nm + suffix in clips else nm for nm in names]
     for nm in names:
@@ -291,17 +382,20 @@ def main(argv=None):
     model = None
     for nm in names:
         spec = clips[nm]
+        out_clip = out / spec["folder"] if spec.get("folder") else out
         print(f"[{nm}] {spec['duration']:.1f}s, pose {spec['pose']}", flush=True)
         entry = metrics.get(nm, {})
         if not args.check_only:
             if model is None:
                 from rig.body import load_model
                 model = load_model()
-            entry.update(render_clip(model, spec, out, crf=args.crf, quiet=args.quiet))
-            print(f"  wrote {out / (nm + '.mp4')} ({entry['size_kb']} KB) in {entry['seconds']} s", flush=True)
+            entry.update(render_clip(model, spec, out_clip, crf=args.crf, quiet=args.quiet))
+            print(f"  wrote {out_clip / (nm + '.mp4')} ({entry['size_kb']} KB) in {entry['seconds']} s", flush=True)
         if not args.no_check:
-            entry["check"] = check_clip(out, nm, "left")
+            entry["check"] = check_clip(out_clip, nm, "left")
             print(f"  mediapipe: {entry['check']}", flush=True)
+        # re-read before writing: another render process may have added its clips meanwhile
+        metrics = json.loads(METRICS.read_text()) if METRICS.exists() else {}
         metrics[nm] = entry
         METRICS.write_text(json.dumps(metrics, indent=1, sort_keys=True))
     return 0

@@ -56,8 +56,16 @@ DEFAULTS = dict(
     tau=0.0, pelvis=0.0, spine=0.0, neck=0.0, twist=0.0, lat=0.0,
     thL=0.0, thR=0.0, shL=0.0, shR=0.0, pfL=0.0, pfR=0.0, abL=0.0, abR=0.0,
     uaL=0.0, uaR=0.0, faL=0.0, faR=0.0, hdL=None, hdR=None, yawL=0.0, yawR=0.0,
-    spreadL=0.0, spreadR=0.0,
+    spreadL=0.0, spreadR=0.0, lumbar=0.0, thorax=0.0, ptilt=0.0, dx=0.0, dy=0.0,
 )
+# Spine-only controls (spine clips; 0 = no effect, so the other clips pose exactly as before):
+# lumbar / thorax: extra flexion (+) or extension (-) of the lower / upper back, spread over
+# these bones (shares sum to 1); ptilt: posterior pelvic tilt (+) whose lumbar flattening is
+# spread over the lumbar joints (pelvis, spine05, spine04, spine03 turned by -1, -3/4, -1/2,
+# -1/4 of it), so the thorax keeps its angle.  dx/dy: body translation in metres (walking).
+LUMBAR_W = {"spine05": 0.2, "spine04": 0.3, "spine03": 0.3, "spine02": 0.2}
+THORAX_W = {"spine02": 0.3, "spine01": 0.7}
+PTILT_MIX = {"pelvis": -1.0, "spine05": -0.75, "spine04": -0.5, "spine03": -0.25}
 
 
 class Body:
@@ -188,13 +196,21 @@ class Body:
         cum = 0.0
         for name, w, mix in zip(SPINE, SPINE_W, lower_mix):
             cum += sp * w
+            if c.get("lumbar") or c.get("thorax"):
+                cum += c.get("lumbar", 0.0) * LUMBAR_W.get(name, 0.0) + c.get("thorax", 0.0) * THORAX_W.get(name, 0.0)
             ang = tau + cum + pelv * mix
+            if c.get("ptilt"):
+                ang += c["ptilt"] * PTILT_MIX.get(name, 0.0)
             R = rx(ang)
             if lat or twist:  # lateral bend (about the trunk's long axis frame) grows up the spine
                 frac = (SPINE.index(name) + 1) / len(SPINE)
                 R = rz(twist * frac) @ R @ ry(-lat * frac)
             spine_R[name] = R
         top = spine_R["spine01"]
+        if c.get("lumbar") or c.get("thorax"):      # neck and head follow the extra flexion
+            sp = sp + c.get("lumbar", 0.0) + c.get("thorax", 0.0)
+        if c.get("ptilt"):
+            acc = acc - c["ptilt"]
         for n, name in enumerate(self.labels):
             kind, s = self.chain[name]
             if kind == "pelvis":
@@ -269,6 +285,9 @@ class Body:
         dz = floor_z - v[:, 2].min()
         v[:, 2] += dz
         j[:, 2] += dz
+        if c.get("dx") or c.get("dy"):
+            sh = np.array([c.get("dx", 0.0), c.get("dy", 0.0), 0.0])
+            v, j = v + sh, j + sh
         return v, j, c
 
     def landmarks3d(self, v, j):

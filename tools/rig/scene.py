@@ -84,6 +84,13 @@ class Stage:
         self.body_node = None
 
     def render(self, verts, faces, vcolors):
+        """One frame; verts None renders the empty room."""
+        if verts is None:
+            if self.body_node is not None:
+                self.scene.remove_node(self.body_node)
+                self.body_node = None
+            color, _ = self.r.render(self.scene)
+            return color
         tm = trimesh.Trimesh(vertices=verts, faces=faces, vertex_colors=vcolors, process=False)
         mesh = pyrender.Mesh.from_trimesh(tm, smooth=True)
         if self.body_node is not None:
