@@ -154,3 +154,20 @@ def read_frames(path, start_s: float = 0.0, seconds: float | None = None) -> lis
         out.append(f)
     cap.release()
     return out
+
+
+# ---------------------------------------------------------------- figures for the README
+# Tests that measure something the README quotes call record_figure(); the figures are
+# printed at the end of the run ("coach figures"), so they come from the tests' own output.
+FIGURES: dict[str, str] = {}
+
+
+def record_figure(name: str, text: str) -> None:
+    FIGURES[name] = text
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if FIGURES:
+        terminalreporter.section("coach figures")
+        for name, text in FIGURES.items():
+            terminalreporter.write_line(f"{name}: {text}")

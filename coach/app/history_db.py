@@ -172,7 +172,10 @@ def connect(path: str | os.PathLike | None = None, *, target: int = SCHEMA_VERSI
         if version == 0 and tables:
             raise HistoryError(f"{p}: not a coach history database (it holds other tables: "
                                f"{', '.join(sorted(tables)[:3])})")
-        migrate(con, target)
+        try:
+            migrate(con, target)
+        except HistoryError as e:
+            raise HistoryError(f"{p}: {e}") from None
     except sqlite3.DatabaseError as e:
         raise HistoryError(f"{p}: not a coach history database, or it is damaged ({e})") from None
     return con

@@ -7,6 +7,7 @@ import argparse
 import getpass
 from pathlib import Path
 
+from coach.errors import UserError
 from coach.commands.common import add_backend_args, add_pose_arg, backend_choice, text_arg
 from coach.rules.profiles import load_spec, save_overrides
 from coach.io.trace import load_trace, save_trace
@@ -28,16 +29,14 @@ def _trace(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     sources = [x for x in (args.video, args.trace) if x] + ([args.camera] if args.camera is not None else [])
     if len(sources) != 1:
-        print("coach calibrate: error: give exactly one of VIDEO, --camera N or --trace FILE.npz")
-        return 2
+        raise UserError("give exactly one of VIDEO, --camera N or --trace FILE.npz")
     profile = Path(args.profile)
     spec = load_spec(args.pose, profile if profile.exists() else None)
     tr, saved = _trace(args)
     from coach.physio.calibrate import Margins, diff_table, propose, ranges_table
 
     if len(tr) == 0:
-        print("coach calibrate: error: no frames recorded")
-        return 2
+        raise UserError(f"no frames recorded from {tr.source or 'the source'}")
     margins = Margins(deg=args.margin, ratio=args.margin_ratio, rep_enter=args.rep_enter,
                       rep_exit=args.rep_exit, loosen_only=args.loosen_only)
     cal = propose(tr, spec, margins)

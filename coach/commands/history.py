@@ -28,7 +28,7 @@ def table_lines(rows: list[SessionSummary]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    since = parse_date(args.since) if args.since else None
+    since = parse_date(args.since) if args.since is not None else None
     reports = [(f, *read_report_json(f)) for f in args.import_json or ()]   # all valid before any write
     path = default_db_path(args.db)
     con = connect(path)

@@ -36,7 +36,7 @@ def check_out_file(out: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.since:
+    if args.since is not None:
         parse_date(args.since)                       # a bad date fails before anything is opened
     if args.out:
         check_out_file(Path(args.out))

@@ -82,8 +82,7 @@ def run(args: argparse.Namespace) -> int:
     if Path(args.video).is_dir():
         return run_folder(args)
     if not args.pose and not args.pose_file:
-        print("coach review: error: --pose is required for a single video (see `coach poses`)", file=sys.stderr)
-        return 2
+        raise UserError("--pose is required for a single video (see `coach poses`)")
     spec = spec_from_args(args)
     from coach.app.review import default_out_dir, review_video, summary_lines
 
