@@ -175,7 +175,7 @@ def test_routine_window_safety_then_pain_stop_saves_everything(tmp_path, monkeyp
     monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")
     import pygame
 
-    from coach.commands.routine import SAFETY_KEY, run_routine
+    from coach.app.routine_live import SAFETY_KEY, run_routine
     from coach.app.history_db import connect, get_meta, load_set_rows, session_summaries
     from coach.rules.pose_spec import load_pose
 
@@ -207,3 +207,35 @@ def test_routine_window_safety_then_pain_stop_saves_everything(tmp_path, monkeyp
     [row] = load_set_rows(con, sid)
     assert row["duration_s"] is not None and row["series"] and row["round"] == 1
     assert Routine(plan, safety_accepted=get_meta(con, SAFETY_KEY) is not None).steps[0].kind == rt.WARMUP
+
+
+def test_routine_writes_each_stretch_trace_and_report_and_leaves_no_stream(tmp_path, monkeypatch):
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")
+    import json
+
+    import pygame
+
+    from coach.app.routine_live import run_routine
+    from coach.io.trace import load_trace
+    from coach.rules.pose_spec import load_pose
+
+    video = Path(__file__).resolve().parent.parent / "sample_videos" / "hip_flexor_both.mp4"
+    plan = RoutinePlan(stretches=("kneeling_hip_flexor", "pelvic_tilt"), rounds=2, allowed_rounds=(2,),
+                       warmup_s=0.1, preview_s=0.1, rest_s=0.1, max_stretch_s=600, red_flags=("numbness",))
+    specs = {n: load_pose(n) for n in plan.stretches}
+
+    def on_loop(r: Routine, frames: int) -> None:
+        key = pygame.K_RETURN if r.step.kind == rt.SAFETY else (
+            pygame.K_p if r.step.kind == rt.STRETCH and frames >= 8 else None)
+        if key is not None:
+            pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0))
+
+    out = tmp_path / "out"
+    ended, _ = run_routine(str(video), plan, specs, db=tmp_path / "h.sqlite", backend=StickBackend(),
+                           on_loop=on_loop, out_dir=out)
+    [report] = out.glob("kneeling_hip_flexor_r1_*.report.json")
+    rec = json.loads(report.read_text())
+    assert ended == "stopped" and rec["pose"] == "kneeling_hip_flexor" and rec["frames"] >= 8
+    assert len(load_trace(report.with_name(report.name.replace("report.json", "trace.npz")))) == rec["frames"]
+    assert report.with_name(report.name.replace("json", "csv")).exists() and not list(out.glob("*.stream"))

@@ -1,20 +1,20 @@
-"""The live coaching loop: camera (or a video file at camera pace) -> pose -> engine ->
-overlay in a pygame window, tones and speech, and a record that is never lost.
+"""The live loop: camera (or a video file at camera pace) -> pose -> Session -> overlay in
+a pygame window, tones and speech, and a record that is never lost.
 
-A capture thread keeps only the newest frame, so the loop never works on a stale image;
-frames replaced before the loop took them are counted as dropped. Glass-to-feedback
-latency is measured per frame from Frame.captured_at to the flip of the updated window.
-The trace and the JSON/CSV report are written in a `finally`: on normal end, q/Esc,
-window close, Ctrl-C, a camera that stops, or an exception in the loop.
+`LiveLoop` owns the edges of a live run: the frame feed (coach/io/feeds.py: the newest
+frame only, so the loop never works on a stale image), the pose model, the window, audio,
+keys, the panel and the Session sinks. Each stretch is one Session (coach/core/session.py).
+`LiveLoop.coach(spec)` runs one stretch (`coach live`, `coach review --show`, `coach bench
+speed`); the routine (coach/app/routine_live.py) runs several on the same parts.
 
-`run_live` is also the engine of `coach bench speed` (no window, a video file) and of
-`coach review --show` (every frame, no pacing).
+Glass-to-feedback latency is measured per frame from Frame.captured_at to the flip of the
+updated window. The trace and the JSON/CSV report are written in a `finally`: on normal
+end, q/Esc, window close, Ctrl-C, a camera that stops, or an exception in the loop.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -34,11 +34,11 @@ from coach.app.review import prepare_out_dir
 from coach.io.atomic import commit, temp_path
 from coach.io.stream import StreamSink
 from coach.io.trace import save_trace
+from coach.io.feeds import END_OF_VIDEO, EveryFrameFeed, NewestFrameGrabber
 from coach.io.video_source import Frame, VideoSource
 
 log = logging.getLogger(__name__)
 
-END_OF_VIDEO = "end of video"
 QUIT_BY_USER = "quit by user"
 INTERRUPTED = "interrupted (Ctrl-C)"
 
@@ -121,107 +121,6 @@ class LiveResult:
         return self.stats.dropped
 
 
-# ------------------------------------------------------------------ frame feeds
-class NewestFrameGrabber:
-    """Reads the source in a thread and keeps only the newest frame.
-
-    A video file is paced to its frame rate (times `speed`) so it behaves like a camera;
-    its frames are stamped `captured_at` when due, as a camera's would be.
-    """
-
-    def __init__(self, src: VideoSource, speed: float | None = 1.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.src, self.speed, self.clock = src, speed, clock
-        self._cv = threading.Condition()
-        self._slot: Frame | None = None
-        self._stop = False
-        self.ended = False
-        self.end_reason = ""
-        self.captured = 0
-        self.dropped = 0
-        self.last_frame_at = clock()
-        self._thread = threading.Thread(target=self._run, name="coach-capture", daemon=True)
-
-    def start(self) -> None:
-        self.last_frame_at = self.clock()
-        self._thread.start()
-
-    def _run(self) -> None:
-        t0: float | None = None
-        try:
-            while not self._stop:
-                fr = self.src.read()
-                if fr is None:
-                    self.end_reason = ("camera stopped delivering frames" if self.src.is_camera
-                                       else END_OF_VIDEO)
-                    return
-                if not self.src.is_camera and self.speed:
-                    if t0 is None:
-                        t0 = self.clock() - fr.t / self.speed
-                    while not self._stop and (wait := t0 + fr.t / self.speed - self.clock()) > 0:
-                        time.sleep(min(wait, 0.05))
-                    fr = replace(fr, captured_at=self.clock())
-                with self._cv:
-                    if self._slot is not None:
-                        self.dropped += 1
-                    self._slot = fr
-                    self.captured += 1
-                    self.last_frame_at = self.clock()
-                    self._cv.notify_all()
-        except Exception as e:  # noqa: BLE001 - a failing camera ends the session, cleanly
-            log.exception("capture failed")
-            self.end_reason = f"camera stopped delivering frames ({type(e).__name__}: {e})"
-        finally:
-            with self._cv:
-                self.ended = True
-                self._cv.notify_all()
-
-    def take(self, timeout_s: float) -> Frame | None:
-        """The newest frame not taken yet, waiting up to `timeout_s`; None if none came."""
-        with self._cv:
-            if self._slot is None and not self.ended:
-                self._cv.wait(timeout_s)
-            fr, self._slot = self._slot, None
-            return fr
-
-    def stop(self) -> None:
-        with self._cv:
-            self._stop = True
-            self._cv.notify_all()
-        if self._thread.is_alive():
-            self._thread.join(timeout=2.0)   # a hung camera read must not hang the exit
-
-
-class EveryFrameFeed:
-    """Every frame in order, read in the loop's thread as fast as it goes (review --show)."""
-
-    def __init__(self, src: VideoSource, clock: Callable[[], float] = time.monotonic) -> None:
-        self.src, self.clock = src, clock
-        self.ended = False
-        self.end_reason = ""
-        self.captured = 0
-        self.dropped = 0
-        self.last_frame_at = clock()
-
-    def start(self) -> None:
-        self.last_frame_at = self.clock()
-
-    def take(self, timeout_s: float) -> Frame | None:
-        if self.ended:
-            return None
-        fr = self.src.read()
-        if fr is None:
-            self.ended = True
-            self.end_reason = "camera stopped delivering frames" if self.src.is_camera else END_OF_VIDEO
-            return None
-        self.captured += 1
-        self.last_frame_at = self.clock()
-        return replace(fr, captured_at=self.clock())
-
-    def stop(self) -> None:
-        pass
-
-
 # ------------------------------------------------------------------ the loop
 def _guarded(what: str, fn: Callable[..., Any], *args: Any) -> str | None:
     """Call an edge (sink, audio, panel, a file write); log its exception, never stop
@@ -241,238 +140,357 @@ def guide_lines(spec: PoseSpec) -> list[str]:
     return lines
 
 
-def run_live(source: str | int | Path, spec: PoseSpec, *, backend: PoseBackend | None = None,
-             backend_choice: BackendChoice = BackendChoice(), audio: Any = None,
-             sinks: Iterable[SessionSink] = (), panel: Panel | None = None,
-             max_seconds: float | None = None, show_window: bool = True, out_dir: Path | None = None,
-             name: str | None = None, mirror: bool = False, speed: float | None = 1.0,
-             every_frame: bool = False, write_video: bool = False, guide_s: float = 8.0,
-             stall_s: float = 5.0, profile: str = "", title: str = "coach live",
-             headless: bool = False, fullscreen: bool = False, summary_s: float = 0.0,
-             stream: bool = True, clock: Callable[[], float] = time.monotonic) -> LiveResult:
-    """Coach one stretch from a camera index or a video file until it ends or the user quits.
+@dataclass
+class LiveConfig:
+    """How a live run behaves (everything but its parts: source, model, audio, sinks, panel).
 
-    source: camera index or video file (a file is fed at `speed` x its frame rate through
-    the same newest-frame grabber as a camera; `every_frame=True` reads every frame with no
-    pacing instead). audio: a coach.app.audio.Audio or None. out_dir: where the trace and report
-    go (None: write nothing). name: output file stem (default <pose>_<date-time>).
+    max_seconds: end once the source's time reaches it. out_dir: where each set's trace and
+    report go (None: write nothing); name: their file stem (default <pose>_<date-time>).
+    speed: a video file is fed at `speed` x its frame rate through the same newest-frame
+    grabber as a camera; `every_frame` reads every frame with no pacing instead.
     headless: no window and no sound (benchmarks), whatever show_window and audio say.
     stream: with out_dir, stream the trace and events to disk each second (coach/io/stream.py),
     so a killed process loses at most that; the next start recovers them.
     fullscreen: start the window fullscreen (`f` toggles). summary_s: at the end, keep a
     summary screen up until a key or this many seconds (0: close at once).
     """
-    if headless:
-        show_window, audio = False, None
-    audio = audio or None           # `audio=False` means none
-    if out_dir is not None:
-        prepare_out_dir(Path(out_dir))
-    src = VideoSource(source)
-    own_backend = backend is None
-    try:
-        backend = backend or backend_choice.create()
-    except BaseException:
-        src.close()
-        raise
-    stem = name or f"{spec.name}_{time.strftime('%Y%m%d-%H%M%S')}"
-    paths = output_paths(out_dir, stem) if out_dir is not None else {}
-    sinks = list(sinks)
-    if paths and stream:      # crash safety: the trace and events reach the disk each second
-        sinks.append(StreamSink(out_dir, stem, width=src.width, height=src.height, model=backend.name,
-                                history=next((s for s in sinks if hasattr(s, "con")), None)))
-    session = Session(spec, source=src.name, model=backend.name, profile=profile, width=src.width, height=src.height)
-    feed = EveryFrameFeed(src, clock) if every_frame else NewestFrameGrabber(src, speed, clock)
-    window = None
-    writer = None
-    latencies: list[float] = []
-    skipped = 0
-    end_reason = ""
-    complete = False
-    t_start = clock()
-    first_flip = last_flip = None
-    for s in sinks:
-        _guarded("sink on_start", s.on_start, spec, src.name, profile)
-    try:
-        if show_window:
-            from coach.app.window import QUIT, LiveWindow
-            import pygame
 
-            window = LiveWindow(src.width, src.height, f"{title}: {spec.title}", fullscreen=fullscreen)
-        guide = guide_lines(spec) if (window and guide_s > 0) else None
-        guide_until = clock() + guide_s
-        if guide and audio:    # the guide is also read out: the person may already be on the mat
-            _guarded("audio", audio.say, " ".join([spec.title + ".", *spec.instructions]))
-        paused = show_panel = quit_now = False
-        pause_raw_t: float | None = None    # source time when paused: the engine skips the gap
-        t_offset = 0.0
-        last_raw_t: float | None = None
-        last_img: np.ndarray | None = None
-        result: FrameResult | None = None
-        redraw = False
-        dt_frame = 1.0 / src.fps
-        feed.start()
+    max_seconds: float | None = None
+    show_window: bool = True
+    out_dir: Path | None = None
+    name: str | None = None
+    mirror: bool = False
+    speed: float | None = 1.0
+    every_frame: bool = False
+    write_video: bool = False
+    guide_s: float = 8.0
+    stall_s: float = 5.0
+    profile: str = ""
+    title: str = "coach live"
+    headless: bool = False
+    fullscreen: bool = False
+    summary_s: float = 0.0
+    stream: bool = True
 
-        def help_line() -> str:
-            keys = "space pause   m sound   f full screen   " + ("t tuning   " if panel is not None else "") + "q quit"
-            return ("any key: start   " + keys) if guide else keys
 
-        def status_line() -> str:
-            return "Sound off" if audio is not None and getattr(audio, "muted", False) else ""
+class LiveLoop:
+    """The edges of a live run around one Session per stretch.
 
-        def show(img: np.ndarray | None) -> None:
-            from coach.app.hud import hud_view
+    Parts: `open()` the source, model and window; `start_set(spec)` a Session (its sinks
+    told on_start, a stream sink added with out_dir); `analyse(frame, t)` runs one frame
+    through the model, the Session, the sinks and the audio; `end_set()` writes the set's
+    trace and report and tells the sinks on_finish; `close()` releases everything.
+    `coach(spec)` is one stretch with pause, guide, panel and keys on these parts."""
 
-            hud = hud_view(spec, result, image_size=(src.width, src.height), help=help_line(),
-                           status=status_line(), paused=paused, guide=guide)
-            window.show(img, help_line(), status_line(), guide, paused,
-                        panel if show_panel else None, result, hud=hud)
+    def __init__(self, source: str | int | Path, *, backend: PoseBackend | None = None,
+                 backend_choice: BackendChoice = BackendChoice(), audio: Any = None,
+                 sinks: Iterable[SessionSink] = (), panel: Panel | None = None,
+                 config: LiveConfig | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        cfg = config or LiveConfig()
+        if cfg.headless:
+            cfg, audio = replace(cfg, show_window=False), None
+        self.cfg, self.source, self.clock = cfg, source, clock
+        self.audio = audio or None                # `audio=False` means none
+        self.sinks, self.panel = list(sinks), panel
+        self.backend, self._own_backend, self._choice = backend, backend is None, backend_choice
+        self.src: Any = None
+        self.feed: Any = None
+        self.window: Any = None
+        self.session: Session | None = None
+        self._set_sinks: list[Any] = []
+        self._paths: dict[str, Path] = {}
+        self._writer: Any = None                  # the annotated video (write_video)
+        self.latencies: list[float] = []
+        self.first_flip: float | None = None
+        self.last_flip: float | None = None
+        self.skipped = 0                          # frames delivered while paused
+        self.t_start = clock()
 
+    # ------------------------------------------------------------ parts
+    def open(self) -> None:
+        """Check the output folder, open the source and the pose model; make the feed."""
+        if self.cfg.out_dir is not None:
+            prepare_out_dir(Path(self.cfg.out_dir))
+        self.src = VideoSource(self.source)
+        try:
+            self.backend = self.backend or self._choice.create()
+        except BaseException:
+            self.src.close()
+            raise
+        self.feed = (EveryFrameFeed(self.src, self.clock) if self.cfg.every_frame
+                     else NewestFrameGrabber(self.src, self.cfg.speed, self.clock))
+
+    def open_window(self, title: str) -> None:
+        if self.cfg.show_window:
+            from coach.app.window import LiveWindow
+
+            self.window = LiveWindow(self.src.width, self.src.height, title, fullscreen=self.cfg.fullscreen)
+
+    def start_set(self, spec: PoseSpec, stem: str | None = None) -> Session:
+        """A new Session for `spec`; the sinks (and a stream sink, with out_dir) start it."""
+        cfg, src = self.cfg, self.src
+        stem = stem or cfg.name or f"{spec.name}_{time.strftime('%Y%m%d-%H%M%S')}"
+        self._paths = output_paths(cfg.out_dir, stem) if cfg.out_dir is not None else {}
+        self._set_sinks = list(self.sinks)
+        if self._paths and cfg.stream:      # crash safety: the trace and events reach the disk each second
+            self._set_sinks.append(StreamSink(cfg.out_dir, stem, width=src.width, height=src.height,
+                                              model=self.backend.name,
+                                              history=next((s for s in self.sinks if hasattr(s, "con")), None)))
+        self.session = Session(spec, source=src.name, model=self.backend.name, profile=cfg.profile,
+                               width=src.width, height=src.height, record_trace=bool(self._paths))
+        for s in self._set_sinks:
+            _guarded("sink on_start", s.on_start, spec, src.name, cfg.profile)
+        return self.session
+
+    def analyse(self, fr: Frame, t: float) -> tuple[FrameResult, np.ndarray]:
+        """One frame at Session time `t`: pose model, Session, sinks, audio. Returns the
+        result and the (mirrored) image it was read from."""
+        session = self.session
+        bgr = cv2.flip(fr.bgr, 1) if self.cfg.mirror else fr.bgr
+        lm = self.backend.detect(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), t)
+        for s in self._set_sinks:
+            if hasattr(s, "on_trace"):
+                _guarded("sink on_trace", s.on_trace, t, lm)
+        result = session.feed(t, lm)
+        for s in self._set_sinks:
+            if hasattr(s, "on_frame"):
+                _guarded("sink on_frame", s.on_frame, result)
+        if result.events:
+            if self.audio is not None:
+                _guarded("audio", self.audio.handle, result.events)
+            for s in self._set_sinks:
+                _guarded("sink on_events", s.on_events, session.spec, result.events)
+        if self.cfg.write_video and self._paths:
+            self._write_video(draw_overlay(bgr.copy(), session.spec, result))
+        return result, bgr
+
+    def _write_video(self, img: np.ndarray) -> None:
+        if self._writer is None:
+            self._writer = cv2.VideoWriter(str(temp_path(self._paths["annotated.mp4"])), cv2.VideoWriter_fourcc(*"mp4v"),
+                                           self.src.fps, (img.shape[1], img.shape[0]))
+        self._writer.write(img)
+
+    def flipped(self, captured_at: float) -> None:
+        """A frame's feedback is on the screen: its glass-to-feedback latency."""
+        now = self.clock()
+        self.latencies.append(now - captured_at)
+        self.first_flip = self.first_flip if self.first_flip is not None else now
+        self.last_flip = now
+
+    def end_set(self, ending: dict[str, Any] | None = None,
+                keep_empty: bool = False) -> tuple[StretchRecord | None, list[str]]:
+        """Close the Session: the trace first (it needs nothing else), then the record (with
+        `ending`, the event that says how the set ended) as JSON and CSV, then the sinks'
+        on_finish. A set with no frame gives no record unless `keep_empty`. Returns the
+        record and what could not be saved."""
+        session, paths, sinks = self.session, self._paths, self._set_sinks
+        self.session, self._set_sinks = None, []
+        if session is None or not (session.frames or keep_empty):
+            return None, []
+        errors = []
+        if session.frames and paths:
+            errors.append(_guarded("saving trace", save_trace, session.trace(), paths["trace.npz"]))
+        record = session.close()
+        if ending is not None:
+            record.events.append(ending)
+        if session.frames and paths:
+            errors.append(_guarded("saving JSON report", write_json, record, paths["report.json"]))
+            errors.append(_guarded("saving CSV report", write_csv, record, paths["report.csv"]))
+        for s in sinks:
+            _guarded("sink on_finish", s.on_finish, record)
+        return record, [e for e in errors if e]
+
+    def close(self) -> None:
+        """Release the feed, the source, the video, the model and the window (each guarded)."""
+        if self.feed is not None:
+            _guarded("stopping capture", self.feed.stop)
+        if self.src is not None:
+            _guarded("closing source", self.src.close)
+        if self._writer is not None:
+            _guarded("closing video", self._writer.release)
+            _guarded("saving video", commit, temp_path(self._paths["annotated.mp4"]), self._paths["annotated.mp4"])
+        if self._own_backend and self.backend is not None:
+            _guarded("closing pose model", self.backend.close)
+        if self.window is not None:
+            _guarded("closing window", self.window.close)
+
+    def stats(self, frames: int) -> LiveStats:
+        wall = ((self.last_flip - self.first_flip) if (self.first_flip is not None and frames > 1)
+                else (self.clock() - self.t_start))
+        stats = LiveStats.from_samples(self.latencies, captured=self.feed.captured, dropped=self.feed.dropped,
+                                       skipped_paused=self.skipped, wall_s=wall)
+        if frames > 1:      # fps over the frames' own span: n frames -> n-1 intervals
+            stats.fps = (frames - 1) / wall if wall > 0 else 0.0
+        return stats
+
+    def toggle_mute(self) -> None:
+        if self.audio is not None:
+            _guarded("mute", self.audio.toggle_mute)
+
+    # ------------------------------------------------------------ one stretch
+    def coach(self, spec: PoseSpec) -> LiveResult:
+        """Coach one stretch until the source ends, the user quits, the time limit or Ctrl-C."""
+        self.open()
+        session = self.start_set(spec)
+        end_reason, complete = "", False
+        try:
+            self.open_window(f"{self.cfg.title}: {spec.title}")
+            end_reason = _OneStretch(self, spec).run()
+            complete = True
+        except KeyboardInterrupt:
+            end_reason = INTERRUPTED
+        except BaseException as e:
+            end_reason = f"stopped by an error: {type(e).__name__}: {e}"
+            raise
+        finally:
+            self.close()
+            frames, last_t, video = session.frames, session.last_t, self._writer is not None
+            paths = self._paths
+            stats = self.stats(frames)
+            # complete: ended as planned (end of the video, the user quit, the time limit)
+            complete = complete and (end_reason in (END_OF_VIDEO, QUIT_BY_USER) or end_reason.startswith("time limit"))
+            record, errors = self.end_set({
+                "t": round(last_t, 2), "kind": "session_end", "text": end_reason, "side": "none",
+                "data": {"complete": complete, "mean_latency_ms": round(stats.mean_ms, 1),
+                         "p95_latency_ms": round(stats.p95_ms, 1), "fps": round(stats.fps, 1),
+                         "dropped": stats.dropped}})
+            result = LiveResult(
+                record, stats, end_reason or "stopped", complete,
+                report_json=paths.get("report.json") if frames else None,
+                report_csv=paths.get("report.csv") if frames else None,
+                trace=paths.get("trace.npz") if frames else None,
+                video=paths.get("annotated.mp4") if video else None, save_errors=errors)
+        return result
+
+
+class _OneStretch:
+    """The single-stretch screen on a LiveLoop: set-up guide, pause (the Session's clock
+    skips it), tuning panel, keys; returns why it ended."""
+
+    def __init__(self, loop: LiveLoop, spec: PoseSpec) -> None:
+        self.loop, self.spec = loop, spec
+        cfg = loop.cfg
+        self.guide = guide_lines(spec) if (loop.window and cfg.guide_s > 0) else None
+        self.guide_until = loop.clock() + cfg.guide_s
+        self.paused = self.show_panel = False
+        self.pause_raw_t: float | None = None    # source time when paused: the Session skips the gap
+        self.t_offset = 0.0
+        self.last_raw_t: float | None = None
+        self.last_img: np.ndarray | None = None
+        self.result: FrameResult | None = None
+        self.redraw = False
+
+    def run(self) -> str:
+        loop, cfg = self.loop, self.loop.cfg
+        if self.guide and loop.audio:    # the guide is also read out: the person may already be on the mat
+            _guarded("audio", loop.audio.say, " ".join([self.spec.title + ".", *self.spec.instructions]))
+        dt_frame = 1.0 / loop.src.fps
+        loop.feed.start()
         while True:
-            # ---- input
-            if window is not None:
-                for k in window.poll():
-                    redraw = True
-                    if k == QUIT:
-                        quit_now = True
-                        break
-                    if guide and k.key not in (pygame.K_q, pygame.K_ESCAPE):
-                        guide = None          # any key closes the guide
-                        continue
-                    if k.key in (pygame.K_q, pygame.K_ESCAPE):
-                        quit_now = True
-                        break
-                    if k.key == pygame.K_t and panel is not None:
-                        show_panel = not show_panel
-                        continue
-                    if show_panel and panel is not None:
-                        try:
-                            if panel.handle_key(k.key):
-                                session.update_spec(panel.spec)
-                                continue
-                        except Exception:  # noqa: BLE001
-                            log.exception("tuning panel key failed; coaching goes on")
-                            continue
-                    if k.key == pygame.K_SPACE:
-                        paused = not paused
-                    elif k.key == pygame.K_m and audio is not None:
-                        _guarded("mute", audio.toggle_mute)
-            if quit_now:
-                end_reason = QUIT_BY_USER
-                break
-            if guide and clock() >= guide_until:
-                guide, redraw = None, True
-
-            # ---- the newest frame
-            if paused and every_frame:
+            if self.keys():
+                return QUIT_BY_USER
+            if self.guide and loop.clock() >= self.guide_until:
+                self.guide, self.redraw = None, True
+            if self.paused and cfg.every_frame:
                 fr = None                      # review: pausing must not skip frames
                 time.sleep(0.02)
             else:
-                fr = feed.take(0.02 if window is not None else 0.1)
+                fr = loop.feed.take(0.02 if loop.window is not None else 0.1)
             if fr is None:
-                if feed.ended:
-                    end_reason = feed.end_reason or END_OF_VIDEO
-                    break
-                if not paused and clock() - feed.last_frame_at > stall_s:
-                    end_reason = f"camera stopped delivering frames (none for {stall_s:g} s)"
-                    break
-                if window is not None and redraw:
-                    show(last_img)
-                    redraw = False
+                if loop.feed.ended:
+                    return loop.feed.end_reason or END_OF_VIDEO
+                if not self.paused and loop.clock() - loop.feed.last_frame_at > cfg.stall_s:
+                    return f"camera stopped delivering frames (none for {cfg.stall_s:g} s)"
+                self.show_if_needed()
                 continue
-            if max_seconds is not None and fr.t >= max_seconds:
-                end_reason = f"time limit reached ({max_seconds:g} s)"
-                break
-            if paused:
-                skipped += 1
-                if pause_raw_t is None:
-                    pause_raw_t = last_raw_t if last_raw_t is not None else fr.t
-                if window is not None and redraw:
-                    show(last_img)
-                    redraw = False
+            if cfg.max_seconds is not None and fr.t >= cfg.max_seconds:
+                return f"time limit reached ({cfg.max_seconds:g} s)"
+            if self.paused:
+                loop.skipped += 1
+                if self.pause_raw_t is None:
+                    self.pause_raw_t = self.last_raw_t if self.last_raw_t is not None else fr.t
+                self.show_if_needed()
                 continue
-            if pause_raw_t is not None:          # resumed: the engine's clock skips the pause
-                t_offset += max(0.0, fr.t - pause_raw_t - dt_frame)
-                pause_raw_t = None
+            if self.pause_raw_t is not None:          # resumed: the Session's clock skips the pause
+                self.t_offset += max(0.0, fr.t - self.pause_raw_t - dt_frame)
+                self.pause_raw_t = None
+            self.frame(fr)
 
-            # ---- analyse
-            t = fr.t - t_offset
-            bgr = cv2.flip(fr.bgr, 1) if mirror else fr.bgr
-            lm = backend.detect(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), t)
-            for s in sinks:
-                if hasattr(s, "on_trace"):
-                    _guarded("sink on_trace", s.on_trace, t, lm)
-            result = session.feed(t, lm)
-            last_raw_t = fr.t
-            for s in sinks:
-                if hasattr(s, "on_frame"):
-                    _guarded("sink on_frame", s.on_frame, result)
-            if result.events:
-                if audio is not None:
-                    _guarded("audio", audio.handle, result.events)
-                for s in sinks:
-                    _guarded("sink on_events", s.on_events, spec, result.events)
+    def frame(self, fr: Frame) -> None:
+        """Analyse one frame and show it."""
+        loop = self.loop
+        self.result, bgr = loop.analyse(fr, fr.t - self.t_offset)
+        self.last_raw_t = fr.t
+        img = draw_skeleton(bgr if loop.cfg.mirror else bgr.copy(), self.result)
+        if loop.window is not None:
+            self.show(img)
+            self.redraw = False
+        loop.flipped(fr.captured_at)
+        self.last_img = img
 
-            # ---- feedback
-            if write_video and paths:
-                vid = draw_overlay(bgr.copy(), spec, result)
-                if writer is None:
-                    writer = cv2.VideoWriter(str(temp_path(paths["annotated.mp4"])), cv2.VideoWriter_fourcc(*"mp4v"),
-                                             src.fps, (vid.shape[1], vid.shape[0]))
-                writer.write(vid)
-            img = draw_skeleton(bgr if mirror else bgr.copy(), result)
-            if window is not None:
-                show(img)
-                redraw = False
-            now = clock()
-            latencies.append(now - fr.captured_at)
-            first_flip = first_flip if first_flip is not None else now
-            last_flip = now
-            last_img = img
-        complete = True
-    except KeyboardInterrupt:
-        end_reason = INTERRUPTED
-    except BaseException as e:
-        end_reason = f"stopped by an error: {type(e).__name__}: {e}"
-        raise
-    finally:
-        _guarded("stopping capture", feed.stop)
-        _guarded("closing source", src.close)
-        if writer is not None:
-            _guarded("closing video", writer.release)
-            _guarded("saving video", commit, temp_path(paths["annotated.mp4"]), paths["annotated.mp4"])
-        if own_backend:
-            _guarded("closing pose model", backend.close)
-        if window is not None:
-            _guarded("closing window", window.close)
-        frames, last_t = session.frames, session.last_t
-        wall = (last_flip - first_flip) if (first_flip is not None and frames > 1) else (clock() - t_start)
-        # fps over the frames' own span: n frames -> n-1 intervals
-        stats = LiveStats.from_samples(latencies, captured=feed.captured, dropped=feed.dropped,
-                                       skipped_paused=skipped, wall_s=wall)
-        if frames > 1:
-            stats.fps = (frames - 1) / wall if wall > 0 else 0.0
-        # complete: ended as planned (end of the video, the user quit, the time limit)
-        complete = complete and (end_reason in (END_OF_VIDEO, QUIT_BY_USER) or end_reason.startswith("time limit"))
-        record = None
-        save_errors: list[str | None] = []
-        if frames and paths:      # the trace first: it needs nothing else to work
-            save_errors.append(_guarded("saving trace", save_trace, session.trace(), paths["trace.npz"]))
-        if frames:
-            record = session.close()
-            record.events.append({"t": round(last_t, 2), "kind": "session_end", "text": end_reason,
-                                  "side": "none", "data": {"complete": complete, "mean_latency_ms": round(stats.mean_ms, 1),
-                                                           "p95_latency_ms": round(stats.p95_ms, 1),
-                                                           "fps": round(stats.fps, 1), "dropped": stats.dropped}})
-            if paths:
-                save_errors.append(_guarded("saving JSON report", write_json, record, paths["report.json"]))
-                save_errors.append(_guarded("saving CSV report", write_csv, record, paths["report.csv"]))
-            for s in sinks:
-                _guarded("sink on_finish", s.on_finish, record)
-        result_out = LiveResult(
-            record, stats, end_reason or "stopped", complete,
-            report_json=paths.get("report.json") if frames else None,
-            report_csv=paths.get("report.csv") if frames else None,
-            trace=paths.get("trace.npz") if frames else None,
-            video=paths.get("annotated.mp4") if (writer is not None) else None,
-            save_errors=[e for e in save_errors if e])
-    return result_out
+    def keys(self) -> bool:
+        """Handle the keys pressed since the last turn; True: quit."""
+        loop, panel = self.loop, self.loop.panel
+        if loop.window is None:
+            return False
+        from coach.app.window import QUIT
+        import pygame
+
+        for k in loop.window.poll():
+            self.redraw = True
+            if k == QUIT or k.key in (pygame.K_q, pygame.K_ESCAPE):
+                return True
+            if self.guide:
+                self.guide = None          # any key closes the guide
+            elif k.key == pygame.K_t and panel is not None:
+                self.show_panel = not self.show_panel
+            elif self.show_panel and panel is not None and self.panel_key(k.key):
+                pass
+            elif k.key == pygame.K_SPACE:
+                self.paused = not self.paused
+            elif k.key == pygame.K_m:
+                loop.toggle_mute()
+        return False
+
+    def panel_key(self, key: int) -> bool:
+        """The panel's turn at a key; a consumed key may have changed the thresholds."""
+        try:
+            if self.loop.panel.handle_key(key):
+                self.loop.session.update_spec(self.loop.panel.spec)
+                return True
+        except Exception:  # noqa: BLE001
+            log.exception("tuning panel key failed; coaching goes on")
+            return True
+        return False
+
+    def help_line(self) -> str:
+        keys = "space pause   m sound   f full screen   " + ("t tuning   " if self.loop.panel is not None else "") + "q quit"
+        return ("any key: start   " + keys) if self.guide else keys
+
+    def status_line(self) -> str:
+        audio = self.loop.audio
+        return "Sound off" if audio is not None and getattr(audio, "muted", False) else ""
+
+    def show_if_needed(self) -> None:
+        if self.loop.window is not None and self.redraw:
+            self.show(self.last_img)
+            self.redraw = False
+
+    def show(self, img: np.ndarray | None) -> None:
+        from coach.app.hud import hud_view
+
+        loop = self.loop
+        hud = hud_view(self.spec, self.result, image_size=(loop.src.width, loop.src.height), help=self.help_line(),
+                       status=self.status_line(), paused=self.paused, guide=self.guide)
+        loop.window.show(img, self.help_line(), self.status_line(), self.guide, self.paused,
+                         loop.panel if self.show_panel else None, self.result, hud=hud)
+
+
+def run_live(source: str | int | Path, spec: PoseSpec, *, backend: PoseBackend | None = None,
+             backend_choice: BackendChoice = BackendChoice(), audio: Any = None,
+             sinks: Iterable[SessionSink] = (), panel: Panel | None = None,
+             clock: Callable[[], float] = time.monotonic, **options: Any) -> LiveResult:
+    """Coach one stretch from a camera index or a video file: a LiveLoop with
+    LiveConfig(**options) (max_seconds, out_dir, name, every_frame, headless, ...)."""
+    return LiveLoop(source, backend=backend, backend_choice=backend_choice, audio=audio, sinks=sinks,
+                    panel=panel, config=LiveConfig(**options), clock=clock).coach(spec)
