@@ -82,3 +82,28 @@ def test_cluster_without_ray_says_how_to_install_it(monkeypatch) -> None:
     monkeypatch.setattr(builtins, "__import__", no_ray)
     with pytest.raises(UserError, match=r"coach\[cluster\]"):
         cluster.connect("auto")
+
+
+def test_a_long_video_goes_as_segments_and_is_scored_once(ray_cluster, tmp_path: Path) -> None:
+    """With segments of 5 s, a 12 s clip is traced by 3 tasks and assembled by a fourth: the
+    same frames, holds and faults as the local review, landmarks within noise."""
+    from coach.app.cluster import run_on_ray
+
+    items = plan(_folder(tmp_path), None)[:1]
+    c = items[0].video.stem
+    local = run_batch(items, tmp_path / "local", jobs=1, write_video=False, progress=False)
+    remote = run_on_ray(items, tmp_path / "ray", ray_cluster.address, write_video=False, progress=False,
+                        segment_s=5.0)
+    assert not local.failed and not remote.failed, [r.error for r in local.failed + remote.failed]
+    a = json.loads((tmp_path / "local" / c / f"{c}.report.json").read_text())
+    b = json.loads((tmp_path / "ray" / c / f"{c}.report.json").read_text())
+    assert (a["frames"], a["rep_count"], a["source"], a["model"]) == (b["frames"], b["rep_count"], b["source"], b["model"])
+    assert [f["id"] for f in a["faults"]] == [f["id"] for f in b["faults"]]
+    assert len(a["holds"]) == len(b["holds"])
+    for x, y in zip(a["holds"], b["holds"]):
+        assert abs(x["in_tolerance_s"] - y["in_tolerance_s"]) <= 0.5
+    tl, tr = load_trace(tmp_path / "local" / c / f"{c}.trace.npz"), load_trace(tmp_path / "ray" / c / f"{c}.trace.npz")
+    seen = np.isfinite(tl.lm[:, :, 0]) & np.isfinite(tr.lm[:, :, 0])
+    assert seen.mean() > 0.9
+    assert np.median(np.abs(tl.lm[:, :, :2] - tr.lm[:, :, :2]).max(axis=2)[seen]) < 2.0
+    assert not np.array_equal(tl.lm, tr.lm, equal_nan=True)      # it really went as segments

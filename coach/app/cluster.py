@@ -9,6 +9,11 @@ one CPU each) and sends the outputs back as bytes; here they are written under
 `<out>/<video name>/` with the video's own path as their source, and the summary is the
 local one. Ray reuses its worker processes, so imports and start-up are paid once per
 worker, not once per video. Ray is an optional extra: the base install never imports it.
+
+A video longer than `segment_s` (default SEGMENT_S) is cut into segments traced by separate
+tasks (coach/app/segments.py's `trace_segment`, 1 s overlap so tracking re-acquires), and one
+more task scores the whole video once from their landmarks and writes its outputs, as a
+split local review does: the same reps and holds, landmarks within noise at the seams.
 """
 
 from __future__ import annotations
@@ -17,12 +22,15 @@ import json
 import sys
 import tempfile
 import time
-from dataclasses import replace
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from coach.app.batch import BatchItem, BatchResult, BatchSummary
 from coach.errors import UserError
 from coach.io.pose_backend import BackendChoice
+
+SEGMENT_S = 120.0          # videos longer than this are traced as segments of about this length
 
 
 def _ray():
@@ -56,9 +64,7 @@ def review_task(name: str, data: bytes, pose: str | None, why_no_pose: str, prof
 
     cv2.setNumThreads(1)               # as a local batch worker (coach/app/batch.py)
     with tempfile.TemporaryDirectory(prefix="coach_task_") as tmp:
-        video = Path(tmp) / "in" / name
-        video.parent.mkdir()
-        video.write_bytes(data)
+        video = _write_input(tmp, name, data)
         profile = ""
         if profile_text is not None:
             p = Path(tmp) / "profile" / profile_name
@@ -66,10 +72,65 @@ def review_task(name: str, data: bytes, pose: str | None, why_no_pose: str, prof
             p.write_text(profile_text)
             profile = str(p)
         res = review_one(BatchItem(video, pose, why_no_pose, profile=profile), Path(tmp) / "out", choice,
-                         write_video, reuse=True)        # the worker's graph serves its next video too
+                         write_video, reuse=not isinstance(choice, _Replay))   # the worker's graph serves its next video too
         folder = Path(tmp) / "out" / video.stem
         files = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()} if folder.is_dir() else {}
     return res, files
+
+
+def _write_input(tmp: str, name: str, data: bytes) -> Path:
+    video = Path(tmp) / "in" / name
+    video.parent.mkdir(exist_ok=True)
+    video.write_bytes(data)
+    return video
+
+
+def segment_task(name: str, data: bytes, seg, choice: BackendChoice) -> tuple:
+    """On a worker: `trace_segment` of a video sent as bytes."""
+    import cv2
+
+    from coach.app.segments import trace_segment
+
+    cv2.setNumThreads(1)
+    with tempfile.TemporaryDirectory(prefix="coach_seg_") as tmp:
+        return trace_segment(str(_write_input(tmp, name, data)), seg, choice)
+
+
+class _NoModel:
+    """The model slot of a replayed review: never asked (every frame comes from the segments)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def detect(self, rgb, t):  # pragma: no cover - SegmentedBackend with no head never calls it
+        raise RuntimeError("a replayed review ran the model")
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class _Replay:
+    """A BackendChoice stand-in: the segments' landmarks in frame order (see SegmentedBackend)."""
+
+    segments: tuple
+
+    def create(self):
+        from coach.app.segments import SegmentedBackend
+
+        done = []
+        for seg in self.segments:
+            f: Future = Future()
+            f.set_result(seg)
+            done.append(f)
+        return SegmentedBackend(_NoModel(self.segments[0][3] if self.segments else "none"), 0, done)
+
+
+def assemble_task(name: str, data: bytes, pose: str | None, why_no_pose: str, profile_name: str,
+                  profile_text: str | None, write_video: bool, *segments) -> tuple[BatchResult, dict]:
+    """On a worker: score a video once from its segments' landmarks and write its outputs."""
+    return review_task(name, data, pose, why_no_pose, profile_name, profile_text, _Replay(tuple(segments)),
+                       write_video)
 
 
 def _gather(item: BatchItem, res: BatchResult, files: dict, worker_video: str, out_root: Path) -> BatchResult:
@@ -99,23 +160,39 @@ def _gather(item: BatchItem, res: BatchResult, files: dict, worker_video: str, o
 
 
 def run_on_ray(items: list[BatchItem], out_root: Path, address: str, choice: BackendChoice = BackendChoice(),
-               write_video: bool = True, progress: bool = True, **init_kw) -> BatchSummary:
-    """`run_batch` on a Ray cluster: one task per video, longest first; results in the order of `items`."""
+               write_video: bool = True, progress: bool = True, segment_s: float = SEGMENT_S,
+               **init_kw) -> BatchSummary:
+    """`run_batch` on a Ray cluster: one task per video (segment tasks and an assembling one
+    for a video longer than `segment_s`), longest first; results in the order of `items`."""
     from tqdm import tqdm
 
     from coach.app.batch import frame_count, longest_first
+    from coach.app.segments import plan_segments
+    from coach.io.video_source import VideoSource
 
     ray = connect(address, **init_kw)
     task = ray.remote(num_cpus=1, max_retries=1)(review_task)
+    seg_task = ray.remote(num_cpus=1, max_retries=1)(segment_task)
+    assemble = ray.remote(num_cpus=1, max_retries=1)(assemble_task)
     frames = {k: frame_count(it.video) for k, it in enumerate(items)}
     t0 = time.perf_counter()
     refs = {}
     for k in longest_first(frames):
         it = items[k]
         prof = Path(it.profile) if it.profile else None
-        refs[task.remote(it.video.name, it.video.read_bytes(), it.pose, it.why_no_pose,
-                         prof.name if prof else "", prof.read_text() if prof else None,
-                         choice, write_video)] = k
+        common = (it.pose, it.why_no_pose, prof.name if prof else "", prof.read_text() if prof else None)
+        fps = 0.0
+        if it.pose and frames[k]:
+            with VideoSource(it.video) as src:
+                fps = src.fps
+        parts = int(frames[k] / fps // segment_s) + 1 if fps else 1
+        data = ray.put(it.video.read_bytes())
+        if parts > 1:
+            segs = plan_segments(frames[k], fps, parts)
+            traced = [seg_task.remote(it.video.name, data, s, choice) for s in segs]
+            refs[assemble.remote(it.video.name, data, *common, write_video, *traced)] = k
+        else:
+            refs[task.remote(it.video.name, data, *common, choice, write_video)] = k
     results: dict[int, BatchResult] = {}
     bar = tqdm(total=len(items), unit="video", desc=f"review {len(items)} videos on Ray", disable=not progress)
     pending = list(refs)
