@@ -14,7 +14,8 @@ from typing import Iterable, Mapping
 
 from coach.core import events as ev
 from coach.core.events import Event
-from coach.rules.pose_spec import POSES_DIR, _Reader, read_toml
+from coach.rules.pose_spec import POSES_DIR
+from coach.rules.toml_reader import TomlReader, read_toml
 
 ROUTINE_FILE = POSES_DIR / "routine" / "routine.toml"
 
@@ -55,7 +56,7 @@ class RoutinePlan:
 def load_plan(path: Path | str = ROUTINE_FILE, poses: Iterable[str] | None = None) -> RoutinePlan:
     """Read and check the routine plan; errors name the file, line and key."""
     d, text = read_toml(Path(path))
-    r = _Reader(path, text)
+    r = TomlReader(path, text)
     r.unknown(d, set(RoutinePlan.__dataclass_fields__), "")
     secs = {k: r.get(d, k, "", float, getattr(RoutinePlan, k), lo=0.0, hi=3600.0)
             for k in ("warmup_s", "preview_s", "rest_s", "round_rest_s", "switch_prompt_s", "max_stretch_s")}
@@ -80,7 +81,7 @@ def load_plan(path: Path | str = ROUTINE_FILE, poses: Iterable[str] | None = Non
         safety_advice=r.get(d, "safety_advice", "", str, ""), rom=_rom(r, d, stretches), **secs)
 
 
-def _rom(r: _Reader, d: dict, stretches: tuple[str, ...]) -> dict[str, dict[str, str]]:
+def _rom(r: TomlReader, d: dict, stretches: tuple[str, ...]) -> dict[str, dict[str, str]]:
     out = {}
     for pose, t in r.get(d, "rom", "", dict, {}).items():
         p = f"rom.{pose}"

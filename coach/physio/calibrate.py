@@ -198,9 +198,10 @@ def validated(cal: Calibration, spec: PoseSpec) -> Calibration:
     """Drop proposals that together would not make a valid stretch (e.g. a min above the
     max), one at a time from the last, with a note saying which and why."""
     from coach.rules.pose_spec import SpecError
-    from coach.rules.profiles import diff, load_base
+    from coach.rules.pose_spec import load_pose
+    from coach.rules.profiles import diff
 
-    base_over = {k: v for k, (_, v) in diff(load_base(spec.name), spec).items()}
+    base_over = {k: v for k, (_, v) in diff(load_pose(spec.name), spec).items()}
     while cal.proposals:
         try:
             spec_with(spec.name, {**base_over, **cal.changes})

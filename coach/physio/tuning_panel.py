@@ -14,8 +14,8 @@ from typing import Any
 
 import pygame
 
-from coach.rules.pose_spec import PoseSpec, SpecError
-from coach.rules.profiles import diff, load_base, save_overrides, spec_with, step_of, thresholds, unit_of
+from coach.rules.pose_spec import PoseSpec, SpecError, load_pose
+from coach.rules.profiles import diff, save_overrides, spec_with, step_of, thresholds, unit_of
 
 BG = (20, 24, 28, 200)
 FG = (230, 230, 230)
@@ -50,7 +50,7 @@ class TuningPanel:
         self.profile_path = Path(profile_path) if profile_path else None
         self.who = who
         self.width = width
-        base = load_base(spec.name)
+        base = load_pose(spec.name)
         self.overrides: dict[str, Any] = {k: b for k, (_, b) in diff(base, spec).items()}
         self.defaults = thresholds(base)
         self.keys = _ordered(spec)

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import copy
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from coach.core.landmarks import SIDES, is_known
-from coach.errors import UserError
+from coach.rules.toml_reader import SpecError, TomlReader, read_toml
 
 POSES_DIR = Path(__file__).resolve().parents[2] / "poses"
 
@@ -22,15 +21,6 @@ MEASURE_KINDS = {"angle": 3, "bend": 3, "incline": 2, "offset": 2}
 CHECK_ROLES = ("setup", "form", "target")
 VIEWS = ("side", "front")
 SIDE_DETECT = ("smaller", "larger", "sign")
-
-
-class SpecError(UserError, ValueError):
-    """A pose or profile file that cannot be used; the message says where and why."""
-
-    def __init__(self, path: Path | str, key: str, problem: str, line: int | None = None) -> None:
-        self.path, self.key, self.problem, self.line = str(path), key, problem, line
-        where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: key '{key}': {problem}")
 
 
 @dataclass(frozen=True)
@@ -165,114 +155,10 @@ class PoseSpec:
 # ---------------------------------------------------------------- loading
 
 
-def key_line(text: str, dotted_key: str) -> int | None:
-    """Best-effort line number of a dotted key (`a.b.c`) in TOML text, looked up only inside
-    its own table: `checks.<id>.key` / `checks[i].key` in that [[checks]] entry. A key that
-    is not in its table (missing) gives the table's header line."""
-    parts = dotted_key.split(".")
-    last = re.escape(parts[-1].split("[")[0])
-    lines = text.splitlines()
-    heads = [i for i, ln in enumerate(lines) if re.match(r"\s*\[", ln)]
-    span: tuple[int, int] | None = None      # [header line, next header line)
-
-    def block(i: int) -> tuple[int, int]:
-        return i, next((h for h in heads if h > i), len(lines))
-
-    if len(parts) == 1:
-        span = (-1, heads[0] if heads else len(lines))
-    else:
-        m = re.fullmatch(r"(\w+)\[(\d+)\]", parts[0])
-        name = m.group(1) if m else parts[0]
-        arr = [i for i in heads if re.match(rf"\s*\[\[\s*{re.escape(name)}\s*\]\]", lines[i])]
-        if arr and m and int(m.group(2)) < len(arr):
-            span = block(arr[int(m.group(2))])
-        elif arr and len(parts) > 2:
-            for i in arr:
-                a, b = block(i)
-                if any(re.match(rf"\s*id\s*=\s*[\"']{re.escape(parts[1])}[\"']", ln) for ln in lines[a:b]):
-                    span = (a, b)
-                    break
-        else:
-            header = ".".join(parts[:-1])
-            hit = [i for i in heads if lines[i].strip().strip("[]").strip() == header]
-            if hit:
-                span = block(hit[0])
-    if span is None:
-        return None
-    for i in range(span[0] + 1, span[1]):
-        if re.match(rf"\s*{last}\s*=", lines[i]):
-            return i + 1
-    header_like = [i for i in heads if re.match(rf"\s*\[+\s*{re.escape(dotted_key)}\s*\]+", lines[i])]
-    if header_like:
-        return header_like[0] + 1
-    return span[0] + 1 if span[0] >= 0 else None
-
-
-def read_toml(path: Path) -> tuple[dict[str, Any], str]:
-    """Parse a TOML file; a syntax error becomes a SpecError with the parser's line."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(path, "-", "file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise SpecError(path, "-", f"cannot read: {e}") from None
-    try:
-        return tomllib.loads(text), text
-    except tomllib.TOMLDecodeError as e:
-        m = re.search(r"line (\d+)", str(e))
-        raise SpecError(path, "-", f"TOML syntax error: {e}", int(m.group(1)) if m else None) from None
-
-
-class _Reader:
-    """Typed access to a TOML table with errors that name the file, line and key."""
-
-    def __init__(self, path: Path | str, text: str) -> None:
-        self.path, self.text = path, text
-
-    def fail(self, key: str, problem: str) -> SpecError:
-        return SpecError(self.path, key, problem, key_line(self.text, key))
-
-    def get(self, table: dict, key: str, prefix: str, types: type | tuple, default: Any = ..., *,
-            choices: tuple | None = None, lo: float | None = None, hi: float | None = None) -> Any:
-        full = f"{prefix}.{key}" if prefix else key
-        if key not in table:
-            if default is ...:
-                raise self.fail(full, "is required")
-            return default
-        v = table[key]
-        if types is float and isinstance(v, int) and not isinstance(v, bool):
-            v = float(v)
-        if isinstance(v, bool) and types is not bool and bool not in (types if isinstance(types, tuple) else (types,)):
-            raise self.fail(full, f"must be {_tname(types)}, not true/false")
-        if not isinstance(v, types):
-            raise self.fail(full, f"must be {_tname(types)}, got {v!r}")
-        if choices is not None and v not in choices:
-            raise self.fail(full, f"must be one of {', '.join(map(str, choices))}; got {v!r}")
-        if lo is not None and v < lo:
-            raise self.fail(full, f"must be at least {lo}; got {v}")
-        if hi is not None and v > hi:
-            raise self.fail(full, f"must be at most {hi}; got {v}")
-        return v
-
-    def unknown(self, table: dict, allowed: set[str], prefix: str) -> None:
-        for k in table:
-            if k not in allowed:
-                full = f"{prefix}.{k}" if prefix else k
-                raise self.fail(full, f"unknown key (allowed: {', '.join(sorted(allowed))})")
-
-
-def _tname(t: type | tuple) -> str:
-    names = {float: "a number", int: "an integer", str: "text", bool: "true or false",
-             list: "a list", dict: "a table"}
-    ts = t if isinstance(t, tuple) else (t,)
-    return " or ".join(names.get(x, x.__name__) for x in ts)
-
-
 _UNITS = {"deg": (-360.0, 360.0), "ratio": (-10.0, 10.0)}
 
 
-def _measure(r: _Reader, name: str, t: dict) -> Measure:
+def _measure(r: TomlReader, name: str, t: dict) -> Measure:
     p = f"measures.{name}"
     r.unknown(t, {"kind", "points", "reference", "axis", "scale", "absolute", "baseline", "facing", "unit", "help"}, p)
     kind = r.get(t, "kind", p, str, choices=tuple(MEASURE_KINDS))
@@ -300,12 +186,12 @@ def _measure(r: _Reader, name: str, t: dict) -> Measure:
     )
 
 
-def _bound(r: _Reader, t: dict, key: str, p: str, unit: str) -> float | None:
+def _bound(r: TomlReader, t: dict, key: str, p: str, unit: str) -> float | None:
     lo, hi = _UNITS[unit]
     return r.get(t, key, p, float, None, lo=lo, hi=hi)
 
 
-def _check(r: _Reader, i: int, t: dict, measures: dict[str, Measure]) -> Check:
+def _check(r: TomlReader, i: int, t: dict, measures: dict[str, Measure]) -> Check:
     p = f"checks[{i}]" if "id" not in t else f"checks.{t['id']}"
     r.unknown(t, {"id", "measure", "role", "min", "max", "hysteresis", "cue_low", "cue_high",
                   "label", "required_for_hold", "unit"}, p)
@@ -332,7 +218,7 @@ def _check(r: _Reader, i: int, t: dict, measures: dict[str, Measure]) -> Check:
 
 def spec_from_dict(d: dict[str, Any], path: Path | str = "<pose>", text: str = "") -> PoseSpec:
     """Validate a parsed pose table (defaults plus any profile overrides) into a PoseSpec."""
-    r = _Reader(path, text)
+    r = TomlReader(path, text)
     r.unknown(d, {"name", "title", "summary", "view", "setup_guide", "instructions", "measures",
                   "checks", "side", "reps", "hold", "baseline_s", "fault_after_s", "fault_clear_s",
                   "min_visibility", "setup_cue", "baseline_cue"}, "")

@@ -30,8 +30,8 @@ from typing import Any
 from coach.io import atomic
 from coach.io.atomic import private_dir
 from coach.io.safe_text import flatten, toml_string
-from coach.rules.pose_spec import (PoseSpec, SpecError, key_line, pose_names, raw_pose, read_toml,
-                             spec_from_dict)
+from coach.rules.pose_spec import PoseSpec, load_pose, pose_names, raw_pose, spec_from_dict
+from coach.rules.toml_reader import SpecError, TomlReader, key_at, read_toml
 
 PROFILE_VERSION = 1
 
@@ -115,118 +115,60 @@ def step_of(spec: PoseSpec, key: str) -> float:
 # ---------------------------------------------------------------- reading
 
 
-def _locate(text: str, table: str, key: str | None) -> int | None:
-    """Line of `key` inside the TOML table `[table]` (or of the header itself), bounded by
-    the next header so a key of a later table is never blamed; key_line as a fallback."""
-    lines = text.splitlines()
-    head = None
-    for i, ln in enumerate(lines):
-        s = ln.split("#", 1)[0].strip()
-        if s.startswith("[") and s.strip("[] ") == table:
-            head = i
-            break
-    if head is not None:
-        if key is None:
-            return head + 1
-        for j in range(head + 1, len(lines)):
-            s = lines[j].split("#", 1)[0].strip()
-            if s.startswith("["):
-                break
-            if re.match(rf"{re.escape(key)}\s*=", s) or re.match(rf"\"{re.escape(key)}\"\s*=", s):
-                return j + 1
-        return head + 1
-    return key_line(text, f"{table}.{key}" if key else table)
-
-
-def _header_line(text: str, table: str) -> int | None:
-    """Line of the header `[table]` or of the first `[table.sub]` under it."""
-    for i, ln in enumerate(text.splitlines()):
-        s = ln.split("#", 1)[0].strip()
-        if s.startswith("[") and (s.strip("[] ") == table or s.strip("[] ").startswith(table + ".")):
-            return i + 1
-    return None
-
-
-def _fail(path: Path, text: str, full_key: str, problem: str) -> SpecError:
-    table, _, key = full_key.rpartition(".")
-    line = _header_line(text, full_key) or (_locate(text, table, key) if table else key_line(text, full_key))
-    return SpecError(path, full_key, problem, line)
-
-
-def _typed(path: Path, text: str, full: str, v: Any, kind: str) -> Any:
-    if kind == "bool":
-        if not isinstance(v, bool):
-            raise _fail(path, text, full, f"must be true or false, got {v!r}")
-        return v
-    if kind == "str":
-        if not isinstance(v, str):
-            raise _fail(path, text, full, f"must be text, got {v!r}")
-        return v
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise _fail(path, text, full, f"must be {'an integer' if kind == 'int' else 'a number'}, got {v!r}")
-    if kind == "int":
-        if isinstance(v, float):
-            raise _fail(path, text, full, f"must be a whole number, got {v!r}")
-        return v
-    if not math.isfinite(v):
-        raise _fail(path, text, full, f"must be a finite number, got {v!r}")
-    return float(v)
-
-
-def _flatten(path: Path, text: str, name: str, table: Any, spec: PoseSpec) -> dict[str, Any]:
+def _flatten(r: TomlReader, name: str, table: Any, spec: PoseSpec) -> dict[str, Any]:
     """One stretch's nested profile table -> flat {dotted key: value}, each key checked."""
     if not isinstance(table, dict):
-        raise _fail(path, text, name, "must be a table of overrides, e.g. [cat_cow.reps]")
+        raise r.fail(name, "must be a table of overrides, e.g. [cat_cow.reps]")
     flat: dict[str, Any] = {}
     sections = set(TABLE_KEYS) | {"checks"}
     for k, v in table.items():
         full = f"{name}.{k}"
         if k in TOP_KEYS:
-            flat[k] = _typed(path, text, full, v, TOP_KEYS[k])
+            flat[k] = r.typed(full, v, TOP_KEYS[k])
         elif k in TABLE_KEYS:
             if not isinstance(v, dict):
-                raise _fail(path, text, full, f"must be a table: [{full}]")
+                raise r.fail(full, f"must be a table: [{full}]")
             if k == "reps" and spec.reps is None or k == "hold" and spec.hold is None:
-                raise _fail(path, text, full, f"{spec.name} has no [{k}] (it is a "
+                raise r.fail(full, f"{spec.name} has no [{k}] (it is a "
                             f"{'hold' if spec.hold else 'rep'} stretch)")
             if k == "side" and spec.side.mode != "per_side":
-                raise _fail(path, text, full, f"{spec.name} is not done per side")
+                raise r.fail(full, f"{spec.name} is not done per side")
             for kk, vv in v.items():
                 if kk not in TABLE_KEYS[k]:
-                    raise _fail(path, text, f"{full}.{kk}",
+                    raise r.fail(f"{full}.{kk}",
                                 f"unknown key (a profile may set: {', '.join(TABLE_KEYS[k])})")
-                flat[f"{k}.{kk}"] = _typed(path, text, f"{full}.{kk}", vv, TABLE_KEYS[k][kk])
+                flat[f"{k}.{kk}"] = r.typed(f"{full}.{kk}", vv, TABLE_KEYS[k][kk])
         elif k == "checks":
             if not isinstance(v, dict):
-                raise _fail(path, text, full, f"write one table per check: [{name}.checks.<id>]")
+                raise r.fail(full, f"write one table per check: [{name}.checks.<id>]")
             ids = [c.id for c in spec.checks]
             for cid, ct in v.items():
                 cfull = f"{full}.{cid}"
                 if cid not in ids:
-                    raise _fail(path, text, cfull, f"{name} has no check {cid!r} (have: {', '.join(ids)})")
+                    raise r.fail(cfull, f"{name} has no check {cid!r} (have: {', '.join(ids)})")
                 if not isinstance(ct, dict):
-                    raise _fail(path, text, cfull, f"must be a table: [{cfull}]")
+                    raise r.fail(cfull, f"must be a table: [{cfull}]")
                 measure = spec.check(cid).measure
                 for kk, vv in ct.items():
                     if kk not in CHECK_KEYS:
-                        raise _fail(path, text, f"{cfull}.{kk}",
+                        raise r.fail(f"{cfull}.{kk}",
                                     f"unknown key (a profile may set: {', '.join(CHECK_KEYS)})")
-                    val = _typed(path, text, f"{cfull}.{kk}", vv, CHECK_KEYS[kk])
+                    val = r.typed(f"{cfull}.{kk}", vv, CHECK_KEYS[kk])
                     if kk == "unit":
                         if val != spec.measures[measure].unit:
-                            raise _fail(path, text, f"{cfull}.{kk}",
+                            raise r.fail(f"{cfull}.{kk}",
                                         f"check {cid!r} measures {measure!r} in "
                                         f"{spec.measures[measure].unit!r}, not {val!r}")
                         continue
                     flat[f"checks.{cid}.{kk}"] = val
         else:
-            raise _fail(path, text, full, f"unknown key (a profile may set: "
+            raise r.fail(full, f"unknown key (a profile may set: "
                         f"{', '.join(sorted(set(TOP_KEYS) | sections))})")
-    _check_ranges(path, text, name, flat, spec)
+    _check_ranges(r, name, flat, spec)
     return flat
 
 
-def _check_ranges(path: Path, text: str, name: str, flat: dict[str, Any], spec: PoseSpec) -> None:
+def _check_ranges(r: TomlReader, name: str, flat: dict[str, Any], spec: PoseSpec) -> None:
     """Thresholds outside what their measure can read: a typo, or the wrong unit."""
     for k, v in flat.items():
         parts = k.split(".")
@@ -241,15 +183,15 @@ def _check_ranges(path: Path, text: str, name: str, flat: dict[str, Any], spec: 
         unit = spec.measures[measure].unit
         m = spec.measures[measure]
         if m.kind == "angle" and not m.baseline and 0 < abs(v) < 2 * math.pi:
-            raise _fail(path, text, f"{name}.{k}", f"{v:g} deg is not a joint angle a person makes: "
+            raise r.fail(f"{name}.{k}", f"{v:g} deg is not a joint angle a person makes: "
                         "thresholds are in degrees, not radians")
         if not lo <= v <= hi:
             hint = " (is this in degrees?)" if unit == "ratio" else \
                 " (is this in radians?)" if unit == "deg" and abs(v) < 7 else ""
-            raise _fail(path, text, f"{name}.{k}",
+            raise r.fail(f"{name}.{k}",
                         f"{v:g} is outside what '{measure}' can read: {lo:g} to {hi:g} {unit}{hint}")
         if parts[0] == "checks" and parts[-1] == "hysteresis" and v < 0:
-            raise _fail(path, text, f"{name}.{k}", "must be at least 0")
+            raise r.fail(f"{name}.{k}", "must be at least 0")
 
 
 def merge(raw: dict[str, Any], flat: dict[str, Any]) -> dict[str, Any]:
@@ -285,10 +227,7 @@ def _validate_merged(path: Path, text: str, name: str, flat: dict[str, Any]) -> 
             # the profile set a neighbour of the key blamed (min when max is named): blame it
             near = [k for k in flat if k.rpartition(".")[0] == key.rpartition(".")[0]]
             key = near[0] if near else key
-        full = f"{name}.{key}"
-        table = full.rpartition(".")[0]
-        line = _locate(text, table, key.rpartition(".")[2]) if table else key_line(text, full)
-        raise SpecError(path, full, e.problem + " (with this profile's overrides)", line) from None
+        raise TomlReader(path, text).fail(f"{name}.{key}", e.problem + " (with this profile's overrides)") from None
     return replace(spec, source=f"{pose_path} + {path}")
 
 
@@ -305,59 +244,36 @@ def load_profile(path: Path | str) -> Profile:
             # an unclosed value ([ or ") is reported where parsing gave up: blame its key
             while line > 1 and "=" not in lines[line - 1]:
                 line -= 1
-        raise SpecError(path, _key_at("\n".join(lines), line), e.problem, line) from None
+        raise SpecError(path, key_at("\n".join(lines), line), e.problem, line) from None
+    r = TomlReader(path, text)
     prof = Profile(path, text, patient="", history=_history(text))
     if "version" not in data:
         raise SpecError(path, "version", f"is required: put `version = {PROFILE_VERSION}` at the top", 1)
     if data["version"] != PROFILE_VERSION or isinstance(data["version"], bool):
-        raise SpecError(path, "version", f"this coach reads profile version {PROFILE_VERSION}, "
-                        f"not {data['version']!r}", key_line(text, "version"))
+        raise r.fail("version", f"this coach reads profile version {PROFILE_VERSION}, not {data['version']!r}")
     names = pose_names()
     for k, v in data.items():
         if k == "version":
             continue
         if k == "patient":
-            prof.patient = _typed(path, text, k, v, "str")
+            prof.patient = r.typed(k, v, "str")
             continue
         if k not in names:
-            raise SpecError(path, k, f"no stretch called {k!r} (have: {', '.join(names)}; "
-                            "top-level keys: version, patient)", _header_line(text, k) or key_line(text, k))
-        base = load_base(k)
-        flat = _flatten(path, text, k, v, base)
+            raise r.fail(k, f"no stretch called {k!r} (have: {', '.join(names)}; top-level keys: version, patient)")
+        flat = _flatten(r, k, v, load_pose(k))
         _validate_merged(path, text, k, flat)
         prof.overrides[k] = flat
     return prof
-
-
-def _key_at(text: str, line: int) -> str:
-    """The dotted key written on a line (for syntax errors): its table plus `key =`."""
-    lines = text.splitlines()
-    table = ""
-    for ln in lines[:line - 1]:
-        st = ln.split("#", 1)[0].strip()
-        if st.startswith("["):
-            table = st.strip("[] ")
-    cur = lines[line - 1].split("#", 1)[0].strip() if line <= len(lines) else ""
-    m = re.match(r"([A-Za-z0-9_.\"-]+)\s*=", cur)
-    key = m.group(1).strip('"') if m else (cur.strip("[] ") if cur.startswith("[") else "")
-    if cur.startswith("["):
-        return key or "-"
-    return ".".join(x for x in (table, key) if x) or "-"
-
-
-def load_base(name: str) -> PoseSpec:
-    raw, text, p = raw_pose(name)
-    return spec_from_dict(raw, p, text)
 
 
 def load_spec(name: str, profile_path: Path | str | None = None) -> PoseSpec:
     """The spec of a stretch by name with a patient's profile applied: the one entry point
     every command uses (live, review, replay, calibrate)."""
     if profile_path is None:
-        return load_base(name)
+        return load_pose(name)
     prof = load_profile(profile_path)
     if not prof.overrides.get(name):
-        return replace(load_base(name), source=f"{raw_pose(name)[2]} + {prof.path}")
+        return replace(load_pose(name), source=f"{raw_pose(name)[2]} + {prof.path}")
     return _validate_merged(prof.path, prof.text, name, prof.overrides[name])
 
 
@@ -405,7 +321,7 @@ def render(prof: Profile) -> str:
         flat = prof.overrides[name]
         if not flat:
             continue
-        base = load_base(name)
+        base = load_pose(name)
         cur = thresholds(base)
         groups: dict[str, list[str]] = {}
         order = list(cur) + [k for k in flat if k not in cur]
@@ -432,7 +348,7 @@ def save_overrides(path: Path | str, name: str, changes: dict[str, Any], *, who:
     prof = load_profile(path) if path.exists() else Profile(path)
     if patient is not None:
         prof.patient = patient
-    base = thresholds(load_base(name))
+    base = thresholds(load_pose(name))
     before = dict(prof.overrides.get(name, {}))
     flat = {**before, **changes}
     flat = {k: v for k, v in flat.items() if base.get(k, object()) != v}
