@@ -261,6 +261,8 @@ def check_clip(out_dir: Path, name: str, near: str | None):
     pose = mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1)
     det, frames = 0, 0
     err = {"knee": {"left": [], "right": []}, "hip": {"left": [], "right": []}}
+    a3 = truth.get("angles3d")
+    err3 = {"knee": [], "hip": []}      # MediaPipe world landmarks (3-D) vs true 3-D angle, near (left) side
     while True:
         ok, frame = cap.read()
         if not ok:
@@ -283,11 +285,29 @@ def check_clip(out_dir: Path, name: str, near: str | None):
                 am = angle(mpp(ka), mpp(kb), mpp(kc))
                 if np.isfinite(at) and np.isfinite(am):
                     err[meas][s].append(am - at)
+        if a3 and res.pose_world_landmarks is not None:
+            wl = res.pose_world_landmarks.landmark
+            wp = lambda k: np.array([wl[MP_IDX[k]].x, wl[MP_IDX[k]].y, wl[MP_IDX[k]].z])
+            for meas, (a, b, c) in (("knee", ("hip", "knee", "ankle")), ("hip", ("shoulder", "hip", "knee"))):
+                tv = a3[f"left_{meas}"][i]
+                am = angle(wp(f"left_{a}"), wp(f"left_{b}"), wp(f"left_{c}"))
+                if tv is not None and np.isfinite(am):
+                    err3[meas].append(am - tv)
     pose.close()
     cap.release()
     res = {"frames_read": frames, "n_frames": truth["n_frames"], "detected": det,
            "detection_rate": round(det / max(frames, 1), 3)}
     for meas in ("knee", "hip"):
+        if a3:
+            e = err3[meas]
+            res[f"{meas}_medae_3d_near"] = round(float(np.median(np.abs(e))), 1) if e else None
+            # the 2-D image angle against the TRUE 3-D angle: what projection costs
+            e2 = []
+            for i, row in enumerate(truth["landmarks"]["xy"]):
+                pts = [row[names.index(f"left_{k}")] for k in (("hip", "knee", "ankle") if meas == "knee" else ("shoulder", "hip", "knee"))]
+                if None not in pts and a3[f"left_{meas}"][i] is not None:
+                    e2.append(angle(*(np.array(p, float) for p in pts)) - a3[f"left_{meas}"][i])
+            res[f"{meas}_truth2d_vs_3d_medae_near"] = round(float(np.median(np.abs(e2))), 1) if e2 else None
         both = err[meas]["left"] + err[meas]["right"]
         res[f"{meas}_medae_both"] = round(float(np.median(np.abs(both))), 1) if both else None
         if near:
