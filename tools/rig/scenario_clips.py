@@ -65,19 +65,19 @@ def _out_of_lunge(keys, t, f):
     return t + 2.5
 
 
-def hip_flexor_fidget(seed=86, hold=20.0):
-    """One 20 s hold with fidgets that stay in position: a weight shift back and forth, the
+def hip_flexor_fidget(seed=86, hold=14.0):
+    """One 14 s hold with fidgets that stay in position: a weight shift back and forth, the
     near hand scratches the face, the head looks down and up, the trunk sways 4 deg."""
     f = "L"
     keys = [K(0, None, **TALL_KNEEL), K(2.0)]
     hs = _into_lunge(keys, 2.0, f)
     L0 = lunge(f)
     fid = [
-        (2.5, dict(tau=-4)), (4.0, dict(tau=4)), (5.5, dict(tau=0)),                      # weight shift
-        (7.0, dict(uaL=120, faL=170, hdL=170)), (8.5, dict(uaL=120, faL=175, hdL=175)),    # hand up to the head
-        (10.0, dict(uaL=L0["uaL"], faL=L0["faL"], hdL=L0["hdL"])),
-        (12.0, dict(neck=30)), (13.2, dict(neck=-15)), (14.4, dict(neck=0)),             # looks down, up
-        (16.0, dict(tau=3, lat=4)), (17.5, dict(tau=-2, lat=-3)), (19.0, dict(tau=0, lat=0)),
+        (1.5, dict(tau=-4)), (2.7, dict(tau=4)), (3.9, dict(tau=0)),                      # weight shift
+        (5.0, dict(uaL=120, faL=170, hdL=170)), (6.2, dict(uaL=120, faL=175, hdL=175)),    # hand up to the head
+        (7.4, dict(uaL=L0["uaL"], faL=L0["faL"], hdL=L0["hdL"])),
+        (8.6, dict(neck=30)), (9.6, dict(neck=-15)), (10.6, dict(neck=0)),               # looks down, up
+        (11.5, dict(tau=3, lat=4)), (12.5, dict(tau=-2, lat=-3)), (13.5, dict(tau=0, lat=0)),
     ]
     for dt, d in fid:
         keys.append(K(hs + dt, lunge_solve(f), L0, d))
@@ -92,7 +92,7 @@ def hip_flexor_fidget(seed=86, hold=20.0):
 SEIZA_REST = dict(thL=62, thR=62, tau=0, uaL=30, uaR=30, faL=70, faR=70, hdL=70, hdR=70)
 
 
-def hip_flexor_rest_between(seed=87, hold=10.0, rest=6.0):
+def hip_flexor_rest_between(seed=87, hold=8.0, rest=5.0):
     """Left side, then a real rest between sides: back to kneeling, sits on the heels for
     `rest` s, rolls the shoulders, kneels up again, then the right side."""
     keys = [K(0, None, **TALL_KNEEL), K(2.0)]
@@ -116,7 +116,7 @@ def hip_flexor_rest_between(seed=87, hold=10.0, rest=6.0):
 STAND = dict(tau=0, thL=0, thR=0, shL=0, shR=0, pfL=0, pfR=0, uaL=5, uaR=5, faL=10, faR=10, hdL=10, hdR=10)
 
 
-def hip_flexor_walk_off(seed=88, hold=12.0, speed=0.6):
+def hip_flexor_walk_off(seed=88, hold=8.0, speed=0.6):
     """A hold, then the person stands up and walks out of the frame (forward, -Y)."""
     f = "L"
     keys = [K(0, None, **TALL_KNEEL), K(2.0)]
@@ -144,7 +144,7 @@ def hip_flexor_walk_off(seed=88, hold=12.0, speed=0.6):
                  holds=[hold_entry("left", hs, he)])
 
 
-def hip_flexor_view(name, seed, f="L", hold=12.0, **cam):
+def hip_flexor_view(name, seed, f="L", hold=8.0, **cam):
     keys = [K(0, None, **TALL_KNEEL), K(2.0)]
     hs = _into_lunge(keys, 2.0, f)
     he = hs + hold
@@ -156,17 +156,17 @@ def hip_flexor_view(name, seed, f="L", hold=12.0, **cam):
 
 
 def wrong_pose(seed=91):
-    """Asked for cat-cow, the person stands and does three standing forward bends: no rep."""
+    """Asked for cat-cow, the person stands and does two standing forward bends: no rep."""
     keys = [K(0, None, **STAND), K(2.0)]
     t = 2.0
-    for T in (4.0, 3.6, 4.4):
+    for T in (4.0, 4.0):
         keys += [K(t + 0.4 * T, None, tau=70, spine=20, neck=20, uaL=100, uaR=100, faL=110, faR=110),
                  K(t + 0.6 * T, None), K(t + T, None, tau=0, spine=0, neck=0, uaL=5, uaR=5, faL=10, faR=10)]
         t += T
     return _spec("wrong_pose_standing_bends", "cat_cow", t + 1.5, keys, seed, sway=0.5)
 
 
-def no_person(seed=92, dur=8.0):
+def no_person(seed=92, dur=6.0):
     """The empty room, camera as for a kneeling stretch: nothing to count."""
     return _spec("no_person", "kneeling_hip_flexor", dur, [K(0, None, **TALL_KNEEL), K(dur)], seed, sway=0.0,
                  no_body=True)
@@ -180,10 +180,10 @@ def scenario_clips():
         hip_flexor_rest_between(),
         hip_flexor_walk_off(),
         cat_cow("cat_cow_fast", [2.0, 2.2, 1.8, 2.1, 1.9, 2.2], 82),
-        cat_cow("cat_cow_slow", [8.0, 7.0], 83),
+        cat_cow("cat_cow_slow", [7.0, 7.0], 83),
         hip_flexor_view("hip_flexor_crop_edge", 84, frame_shift=0.62),
         hip_flexor_view("hip_flexor_laptop_pitch30", 89, pitch_deg=30.0, cam_dist=2.4),
-        cat_cow("cat_cow_laptop_pitch25", [4.0, 3.6, 4.4], 90, pitch_deg=25.0, cam_dist=2.4),
+        cat_cow("cat_cow_laptop_pitch25", [4.0, 4.2], 90, pitch_deg=25.0, cam_dist=2.4),
         wrong_pose(),
         no_person(),
     ]

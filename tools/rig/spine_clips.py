@@ -55,7 +55,7 @@ ROUND_LOW_HEAD_UP = dict(tau=18, spine=0, lumbar=46, thorax=4, neck=-62, uaL=64,
                          hdL=68, hdR=68, spreadL=8, spreadR=8)
 
 
-def clip_bend_flat_head_down(seed=73, hold=12.0):
+def clip_bend_flat_head_down(seed=73, hold=8.0):
     he = 6.0 + hold
     keys = [K(0, None, **SIT), K(3.0), K(6.0, None, **FLAT_HEAD_DOWN), K(he, None, **FLAT_HEAD_DOWN),
             K(he + 3.0, None, **SIT, lumbar=0, thorax=0), K(he + 4.0)]
@@ -71,23 +71,23 @@ def clip_bend_rounded_low_head_up(seed=74, end=12.0):
 
 def clip_pelvic_tilt(deg: float, seed: int, tilts=2):
     """Posterior pelvic tilts of `deg` deg (lumbar flattening spread over the lumbar joints),
-    each held 6 s (the pose's 5 s hold completes: the truth counts it as a rep)."""
+    each held 6 s (the pose's 5 s hold completes: the truth counts it as a rep), 1 s rest."""
     tilt = dict(ptilt=deg, pelvis=0, thL=135 + deg, thR=135 + deg)
     rest = dict(ptilt=0.0, pelvis=0, thL=135, thR=135)
-    keys = [K(0, HOOK_SOLVE, HOOK, rest), K(3.0, HOOK_SOLVE, **rest)]
+    keys = [K(0, HOOK_SOLVE, HOOK, rest), K(2.0, HOOK_SOLVE, **rest)]
     holds, reps = [], []
-    t = 3.0
+    t = 2.0
     for _ in range(tilts):
         keys += [K(t + 1.0, HOOK_SOLVE, **tilt), K(t + 7.0, HOOK_SOLVE, **tilt), K(t + 8.0, HOOK_SOLVE, **rest),
-                 K(t + 10.0, HOOK_SOLVE, **rest)]
+                 K(t + 9.0, HOOK_SOLVE, **rest)]
         holds.append(hold_entry("none", t + 1.0, t + 7.0))
         reps.append([round(t, 2), round(t + 8.0, 2)])
-        t += 10.0
-    return _spec(f"pelvic_tilt_{int(deg)}deg", "pelvic_tilt", t + 1.0, keys, seed, sway=0.3, reps=len(reps),
+        t += 9.0
+    return _spec(f"pelvic_tilt_{int(deg)}deg", "pelvic_tilt", t + 0.5, keys, seed, sway=0.3, reps=len(reps),
                  rep_times=reps, holds=holds)
 
 
-def clip_lying_breathing(seed=78, dur=20.0, breath=4.5):
+def clip_lying_breathing(seed=78, dur=14.0, breath=4.5):
     """Lying with knees bent, still; breathing moves the chest (thorax +-2.5 deg) and the
     lower back (+-1 deg) only: no tilt, no rep, no hold."""
     rest = dict(ptilt=0.0, pelvis=0, thL=135, thR=135)

@@ -5,7 +5,7 @@ joint angles (`angles3d`), the 3-D truth landmarks (`landmarks3d`, metres) and t
 (`camera`), so 2-D, MediaPipe world-landmark 3-D and fused angles can be measured against
 the same truth (docs/architecture.md, "3-D truth").
 
-The hold drifts slowly inside the position (front knee 82-98 deg, trunk lean 0-10 deg) so
+The hold drifts inside the position (front knee 82-98 deg, trunk lean 0-10 deg, 6 s) so
 the angle errors are measured over a range, not at one value.
 """
 from __future__ import annotations
@@ -29,9 +29,9 @@ def hip_flexor(name, seed, **cam):
     keys = [K(0, None, **TALL_KNEEL), K(1.5), K(2.7, None, **lunge_step(f), tau=3),
             K(4.0, lunge_solve(f), **lunge(f))]
     t = 4.0
-    for dt, knee, lean in ((2.5, 82, 6), (5.0, 98, 10), (7.5, 90, 0), (9.0, 90, 0)):
+    for dt, knee, lean in ((2.0, 82, 6), (4.0, 98, 10), (6.0, 90, 0)):
         keys.append(K(t + dt, lunge_solve(f), **lunge(f, knee=knee, lean=lean)))
-    he = t + 9.0
+    he = t + 6.0
     keys += [K(he + 1.2, None, **lunge_step(f), tau=3), K(he + 2.5, None, **kneel_back(f)), K(he + 3.0)]
     return _spec(name, "kneeling_hip_flexor", he + 3.0, keys, seed, sway=1.0, holds=[hold_entry("left", 4.0, he)], **cam)
 
