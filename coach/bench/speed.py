@@ -363,7 +363,7 @@ def ray_clips_per_min(clip: Path, pose: str, choice: BackendChoice, workers: int
         dst = folder / f"copy{k}{clip.suffix}"
         shutil.copyfile(clip, dst)
         items.append(BatchItem(dst, pose))
-    ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=workers, include_dashboard=False, log_to_driver=False)   # never another's
     try:
         summary = run_on_ray(items, work / f"ray_out_{workers}", "local", choice=choice, progress=False)
     finally:
@@ -445,6 +445,8 @@ def run(args: argparse.Namespace) -> int:
 
     def add(name: str, value) -> None:
         runs.setdefault(name, []).append(value)
+        if value is not None:                # as it goes: a long run that dies still tells
+            print(f"bench speed: {name} = {value:.2f} (run {len(runs[name])})", file=sys.stderr, flush=True)
 
     try:
         video = Path(args.video) if args.video else default_video()
