@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from coach.core import contour as C
 from coach.core.landmarks import INDEX, N_LANDMARKS
 
 LEN = {"torso": 160.0, "head": 45.0, "thigh": 130.0, "shin": 120.0, "upper": 90.0, "fore": 80.0, "foot": 30.0}
@@ -36,9 +37,39 @@ class Stick:
     facing: int = 1              # +1: nose towards image right; -1: mirrored (facing left)
     spread_x: float = 0.0        # extra left/right separation along image x (turned to the camera)
     vis: dict[str, float] = field(default_factory=dict)   # per-landmark visibility overrides
+    # the back's outline (coach/core/contour.py): turning of its lower and upper half in
+    # degrees, + = rounded (flexion), - = hollow (extension); drawn `back_depth` px behind
+    # the hip-shoulder line, on the side away from the knees
+    back: tuple[float, float] = (0.0, 0.0)
+    back_depth: float = 25.0
 
     def with_(self, **kw) -> "Stick":
         return replace(self, **kw)
+
+    def outline(self, k: int = 15) -> np.ndarray:
+        """The back outline (K, 2) in image pixels (y down), hip end first: a curve whose
+        lower and upper halves turn by `back`, spanning the stations coach's edge samples."""
+        lm = self.frame()
+        hip, sh = lm[[23, 24], :2].mean(axis=0), lm[[11, 12], :2].mean(axis=0)
+        knee, nose = lm[[25, 26], :2].mean(axis=0), lm[0, :2]
+        dorsal = C.dorsal_normal(hip, sh, [knee, nose])
+        n = 400
+        s = np.linspace(0.0, 1.0, n + 1)
+        lower, upper = (math.radians(v) for v in self.back)
+        turn = np.where(s <= 0.5, lower * s / 0.5, lower + upper * (s - 0.5) / 0.5)
+        theta = -turn
+        u = np.concatenate([[0.0], np.cumsum(np.cos(theta[:-1]) / n)])
+        h = np.concatenate([[0.0], np.cumsum(np.sin(theta[:-1]) / n)])
+        rot = -math.atan2(h[-1], u[-1])                     # chord along the axis
+        u, h = u * math.cos(rot) - h * math.sin(rot), u * math.sin(rot) + h * math.cos(rot)
+        scale = 1.0 / u[-1]
+        axis = sh - hip
+        frac = np.linspace(C.DEFAULT.s_from, C.DEFAULT.s_to, k)
+        idx = np.searchsorted(u * scale, frac).clip(0, n)
+        span = C.DEFAULT.s_to - C.DEFAULT.s_from
+        pts = [hip + axis * (C.DEFAULT.s_from + span * u[i] * scale)
+               + dorsal * (self.back_depth + span * h[i] * scale * math.hypot(*axis)) for i in idx]
+        return np.array(pts)
 
     def frame(self) -> np.ndarray:
         out = np.zeros((N_LANDMARKS, 4))
@@ -179,9 +210,26 @@ def trace(poses: list[tuple[float, Stick]], fps: float = 15.0, jitter_px: float 
     return times, np.stack(out)
 
 
-def drive(engine, times, frames, finish: bool = True) -> list:
-    """Run an Engine over (times, frames); returns the FrameResults (finish() at the end)."""
-    out = [engine.step(float(t), f) for t, f in zip(times, frames)]
+def backs(segments: list, fps: float = 15.0, jitter_px: float = 0.0, seed: int = 1) -> np.ndarray:
+    """The back outlines of `steps(segments, fps)`, frame by frame (NaN where nobody is in
+    view or the pose has no side-view back), with their own pixel jitter."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for pose, secs in segments:
+        o = pose.outline() if isinstance(pose, Stick) else np.full((C.DEFAULT.k, 2), np.nan)
+        for _ in range(int(round(secs * fps))):
+            g = o.copy()
+            if jitter_px:
+                g += rng.normal(0, jitter_px, size=g.shape)
+            out.append(g)
+    return np.stack(out)
+
+
+def drive(engine, times, frames, finish: bool = True, back: np.ndarray | None = None) -> list:
+    """Run an Engine over (times, frames) and, where given, the back outlines; returns the
+    FrameResults (finish() at the end)."""
+    out = [engine.step(float(t), f, None if back is None or not np.isfinite(back[i]).any() else back[i])
+           for i, (t, f) in enumerate(zip(times, frames))]
     if finish:
         engine.finish(float(times[-1]))
     return out

@@ -36,6 +36,7 @@ import cv2
 from tqdm import tqdm
 
 from coach.errors import UserError, describe
+from coach.io.back_outline import choice_for
 from coach.io.pose_backend import BackendChoice
 
 VIDEO_EXTS = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg")
@@ -203,7 +204,7 @@ def review_one(item: BatchItem, out_root: Path, choice: BackendChoice, write_vid
     backend = inner = None
     try:
         spec = load_spec(item.pose, item.profile or None)
-        inner = take_backend(choice, reuse)
+        inner = take_backend(choice_for(choice, spec), reuse)
         backend = _CountingBackend(inner, progress_q)
         out = review_video(item.video, spec, Path(out_root) / item.video.stem, backend=backend,
                            write_video=write_video, progress=False, profile=item.profile,

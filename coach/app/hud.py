@@ -26,7 +26,7 @@ HOLD_STATE_WORDS = {
     "holding": ("Holding: good", "pass"),
     "paused": ("Back into position: clock paused", "fail"),
 }
-UNIT_SIGN = {"deg": "°", "ratio": ""}
+UNIT_SIGN = {"deg": "°", "ratio": "", "pct": "%"}
 
 
 def measure_name(spec: PoseSpec, name: str) -> str:

@@ -26,6 +26,7 @@ import numpy as np
 from coach.core.engine import FrameResult
 from coach.core.events import Event
 from coach.app.overlay import draw_overlay, draw_skeleton
+from coach.io.back_outline import back_of, choice_for
 from coach.io.pose_backend import BackendChoice, PoseBackend
 from coach.rules.pose_spec import PoseSpec
 from coach.core.record import StretchRecord, output_paths, write_csv, write_json
@@ -251,7 +252,8 @@ class LiveLoop:
         for s in self._set_sinks:
             if hasattr(s, "on_trace"):
                 _guarded("sink on_trace", s.on_trace, t, lm)
-        result = session.feed(t, lm)
+        back = back_of(self.backend, lm) if session.spec.uses_contour else None
+        result = session.feed(t, lm, back=back)
         for s in self._set_sinks:
             if hasattr(s, "on_frame"):
                 _guarded("sink on_frame", s.on_frame, result)
@@ -492,5 +494,6 @@ def run_live(source: str | int | Path, spec: PoseSpec, *, backend: PoseBackend |
              clock: Callable[[], float] = time.monotonic, **options: Any) -> LiveResult:
     """Coach one stretch from a camera index or a video file: a LiveLoop with
     LiveConfig(**options) (max_seconds, out_dir, name, every_frame, headless, ...)."""
-    return LiveLoop(source, backend=backend, backend_choice=backend_choice, audio=audio, sinks=sinks,
+    choice = choice_for(backend_choice, spec)        # the mask only where the pose reads the back
+    return LiveLoop(source, backend=backend, backend_choice=choice, audio=audio, sinks=sinks,
                     panel=panel, config=LiveConfig(**options), clock=clock).coach(spec)

@@ -15,6 +15,7 @@ from tqdm import tqdm
 from coach.errors import UserError, os_reason
 from coach.io import atomic
 from coach.app.overlay import draw_overlay
+from coach.io.back_outline import back_of, choice_for
 from coach.io.pose_backend import BackendChoice, PoseBackend
 from coach.io.pipeline import Prefetch, Sink
 from coach.rules.pose_spec import PoseSpec
@@ -138,7 +139,7 @@ def review_video(video: Path, spec: PoseSpec, out_dir: Path, backend: PoseBacken
     prepare_out_dir(out_dir)
     src = VideoSource(video)
     own_backend = backend is None
-    backend = backend or backend_choice.create()
+    backend = backend or choice_for(backend_choice, spec).create()    # the mask only where the pose reads the back
     stem = Path(video).stem
     paths = output_paths(out_dir, stem)
     annotated = _AnnotatedWriter(paths["annotated.mp4"], src.fps, spec)
@@ -152,7 +153,7 @@ def review_video(video: Path, spec: PoseSpec, out_dir: Path, backend: PoseBacken
                 Sink(annotated, threaded=pipelined, name="encode") as encode:
             for fr, rgb in decoded:
                 lm = backend.detect(rgb, fr.t)
-                res = session.feed(fr.t, lm, getattr(backend, "last_world", None))
+                res = session.feed(fr.t, lm, getattr(backend, "last_world", None), back_of(backend, lm))
                 if write_video:
                     encode.put((fr.bgr, res))
                 bar.update(1)

@@ -175,6 +175,10 @@ def run_routine(source: str | int, plan: RoutinePlan, specs: dict[str, PoseSpec]
     routine = Routine(plan, rounds, safety_accepted=get_meta(con, SAFETY_KEY) is not None,
                       per_side={n: s.side.mode == "per_side" for n, s in specs.items()},
                       titles={n: s.title for n, s in specs.items()})
+    from coach.io.back_outline import choice_for
+
+    # one model for the whole routine: with the mask when one of its stretches reads the back
+    backend_choice = choice_for(backend_choice, list(specs.values()))
     loop = LiveLoop(source, backend=backend, backend_choice=backend_choice, audio=audio, sinks=(history,),
                     config=LiveConfig(max_seconds=max_seconds, out_dir=out_dir, mirror=mirror, profile=profile,
                                       guide_s=0.0), clock=clock)

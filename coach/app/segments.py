@@ -85,10 +85,12 @@ def plan_segments(frames: int, fps: float, parts: int, head: float = 0.5,
 def trace_segment(video: str, seg: Segment, choice: BackendChoice) -> tuple:
     """Pose landmarks of frames [seg.start, seg.stop) of `video`, tracking from
     seg.start - seg.warmup: (t (n,), lm (n, 33, 4) with NaN where no person, world
-    landmarks (n, 33, 3) or None when the backend gives none, model name)."""
+    landmarks (n, 33, 3) or None when the backend gives none, model name, back outlines
+    (n, 25, 2) or None when the pose reads no back: coach/io/back_outline.py)."""
     import cv2
 
     from coach.core.landmarks import N_LANDMARKS
+    from coach.io.back_outline import back_of
     from coach.io.video_source import VideoSource
 
     cv2.setNumThreads(1)
@@ -105,6 +107,7 @@ def trace_segment(video: str, seg: Segment, choice: BackendChoice) -> tuple:
         ts: list[float] = []
         lms: list[np.ndarray] = []
         worlds: list[np.ndarray] = []
+        backs: list[np.ndarray | None] = []
         has_world = False
         none, no_world = np.full((N_LANDMARKS, 4), np.nan), np.full((N_LANDMARKS, 3), np.nan)
         for k, fr in enumerate(src):
@@ -119,9 +122,10 @@ def trace_segment(video: str, seg: Segment, choice: BackendChoice) -> tuple:
                 world = getattr(backend, "last_world", None)
                 has_world |= world is not None
                 worlds.append(no_world if world is None or lm is None else world)
+                backs.append(back_of(backend, lm))
         lm_arr = np.stack(lms) if lms else np.zeros((0, N_LANDMARKS, 4))
         world_arr = np.stack(worlds) if has_world else None
-        return np.asarray(ts, np.float64), lm_arr, world_arr, backend.name
+        return np.asarray(ts, np.float64), lm_arr, world_arr, backend.name, backs if choice.segmentation else None
     finally:
         backend.close()
         src.close()
@@ -143,6 +147,8 @@ class SegmentedBackend:
         self._i = 0
         self._buf: tuple | None = None              # (t, lm, world or None) of the current segment
         self.last_world: np.ndarray | None = None
+        self.last_back: np.ndarray | None = None    # the tail's back outline of this frame (none for the head)
+        self.mask: np.ndarray | None = None         # the head's person mask of this frame
         self._seg, self._j = 0, 0
         self._closed_inner = False
 
@@ -151,7 +157,9 @@ class SegmentedBackend:
         if i < self.head_frames:
             lm = self.inner.detect(rgb, t)
             self.last_world = getattr(self.inner, "last_world", None)
+            self.mask = getattr(self.inner, "mask", None)
             return lm
+        self.mask = None
         if not self._closed_inner:                 # free the head's graph (and its threads)
             self.inner.close()
             self._closed_inner = True
@@ -159,10 +167,11 @@ class SegmentedBackend:
             if self._seg >= len(self.tail):
                 self.last_world = None
                 return None                        # more frames than the segments traced
-            ts, lms, worlds, _ = self.tail[self._seg].result()
-            self._buf, self._seg, self._j = (ts, lms, worlds), self._seg + 1, 0
-        lm, worlds = self._buf[1][self._j], self._buf[2]
+            ts, lms, worlds, _, *more = self.tail[self._seg].result()
+            self._buf, self._seg, self._j = (ts, lms, worlds, more[0] if more else None), self._seg + 1, 0
+        lm, worlds, backs = self._buf[1][self._j], self._buf[2], self._buf[3]
         self.last_world = None if worlds is None else worlds[self._j]
+        self.last_back = None if backs is None else backs[self._j]
         self._j += 1
         return None if not np.isfinite(lm[:, 0]).any() else lm
 
@@ -177,8 +186,10 @@ def review_split(video: Path, spec, out_dir: Path, parts: int, backend_choice: B
     """`review_video` with the tail traced by `parts - 1` other processes (see the module
     docstring); the same outputs. `frames`: the video's frame count when already known."""
     from coach.app.review import review_video
+    from coach.io.back_outline import choice_for
     from coach.io.video_source import VideoSource
 
+    backend_choice = choice_for(backend_choice, spec)     # the tail segments need the mask too
     with VideoSource(video) as src:
         n, fps = (frames or src.frame_count), src.fps
     segs = plan_segments(n, fps, parts, head=head_share(write_video))

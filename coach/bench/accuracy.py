@@ -26,7 +26,7 @@ from pathlib import Path
 
 from coach.core.measures import evaluate
 from coach.io.pose_backend import MODEL_NAMES, BackendChoice, installed_models
-from coach.rules.pose_spec import PoseSpec, load_pose
+from coach.rules.pose_spec import CONTOUR_KINDS, Measure, PoseSpec, load_pose
 from coach.app.batch import BatchItem, run_batch
 from coach.core.scoring import score_trace
 from coach.io.trace import load_trace
@@ -55,6 +55,7 @@ class ClipResult:
     duration_s: float = 0.0
     view_warned_frac: float = 0.0
     model: str = "full"            # pose model the trace came from: lite, full or heavy
+    spine_errors: dict[str, list[float]] = field(default_factory=dict)  # contour measures vs the rig's spine truth
 
 
 def checked_measures(spec: PoseSpec) -> list[str]:
@@ -110,6 +111,11 @@ def evaluate_clip(truth: Truth, trace_path: Path, offsets: dict[str, float], mod
             continue
         for n in names:
             m = spec.measures[n]
+            if m.kind in CONTOUR_KINDS:      # the back's outline has its own truth (spine_truth)
+                got, true = evaluate(m, r.landmarks, r.side, r.near, spec.min_visibility, r.back), spine_truth(truth, m, i)
+                if got is not None and true is not None:
+                    res.spine_errors.setdefault(n, []).append(got - true)
+                continue
             got = evaluate(m, r.landmarks, r.side, r.near, spec.min_visibility)
             true = evaluate(m, truth.landmarks[i], r.side, r.near, 0.0)
             if got is not None and true is not None:
@@ -122,6 +128,20 @@ def evaluate_clip(truth: Truth, trace_path: Path, offsets: dict[str, float], mod
             res.faults_found += 1
     res.fault_s = sum(f["duration_s"] for f in rec.faults)
     return res
+
+
+_SPINE_KEYS = {("spine_curve", "whole"): "flex_deg", ("spine_curve", "lower"): "flex_lower_deg",
+               ("spine_curve", "upper"): "flex_upper_deg", ("lumbar_arch", "whole"): "lumbar_arch_pct"}
+
+
+def spine_truth(truth: Truth, m: Measure, i: int) -> float | None:
+    """The rig's true value of a contour measure at frame i (docs/architecture.md, "Spine
+    truth"), or None where the truth file has none."""
+    key = _SPINE_KEYS.get((m.kind, m.part if m.kind == "spine_curve" else "whole"))
+    vals = (truth.raw.get("spine") or {}).get(key) if key else None
+    if not vals or i >= len(vals) or vals[i] is None:
+        return None
+    return float(vals[i])
 
 
 def trace_path(truth: Truth, cache: Path) -> Path:

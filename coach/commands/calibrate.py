@@ -19,7 +19,11 @@ def _trace(args: argparse.Namespace):
     if args.trace:
         return load_trace(Path(args.trace)), None
     source = args.camera if args.camera is not None else args.video
-    tr = record_trace(source, backend_choice(args), seconds=args.seconds, progress=not args.quiet)
+    from coach.io.back_outline import choice_for
+    from coach.rules.pose_spec import load_pose
+
+    choice = choice_for(backend_choice(args), load_pose(args.pose))
+    tr = record_trace(source, choice, seconds=args.seconds, progress=not args.quiet)
     profile = Path(args.profile)
     saved = profile.with_name(f"{profile.stem}.{args.pose}.calibration.trace.npz")
     saved.parent.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ import numpy as np
 from coach.core import cues as cue_prio
 from coach.core import events as ev
 from coach.core.checks import CheckStatus, FaultRecord, FaultTracker, judge
+from coach.core.contour import ContourSmoother
 from coach.core.cues import CueArbiter, CueSettings
 from coach.core.events import Event
 from coach.core.holds import HoldRecord, HoldTimer
@@ -50,6 +51,7 @@ class FrameResult:
     spoken: str | None              # a cue to say now (new this frame)
     events: list[Event]
     landmarks: np.ndarray           # smoothed, gated
+    back: np.ndarray | None = None  # smoothed back outline (25, 2) px, for poses that read it
 
 
 @dataclass
@@ -59,6 +61,7 @@ class _Frame:
     t: float
     dt: float                       # seconds since the last frame (0 if the clock went back)
     lm: np.ndarray                  # smoothed, gated
+    back: np.ndarray | None = None  # smoothed back outline, where the pose reads it
     out: list[Event] = field(default_factory=list)
     core_seen: bool = False         # shoulders and hips seen in this frame
     person: bool = False
@@ -135,6 +138,7 @@ class Engine:
         self.spec = spec
         sm = smoothing or SmoothingSettings(min_visibility=spec.min_visibility)
         self.smoother = LandmarkSmoother(sm)
+        self.back_smoother = ContourSmoother()
         self.arbiter = CueArbiter(cue_settings or CueSettings())
         self.faults = FaultTracker(spec.fault_after_s, spec.fault_clear_s)
         self.hold = HoldTimer(spec.hold) if spec.hold else None
@@ -241,12 +245,15 @@ class Engine:
         return self.view.step(t, raw)
 
     # ------------------------------------------------------------ main step
-    def step(self, t: float, landmarks: np.ndarray | None) -> FrameResult:
+    def step(self, t: float, landmarks: np.ndarray | None, back: np.ndarray | None = None) -> FrameResult:
         """One frame through the stages, in order; each stage reads what the earlier ones
-        put on the frame `f` and adds its own part (events go to `f.out`)."""
+        put on the frame `f` and adds its own part (events go to `f.out`). `back`: the
+        outline of the back the edge found in the person mask (coach/core/contour.py), for
+        poses with a contour measure."""
         dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
         self._last_t = t if self._last_t is None else max(self._last_t, t)   # a clock going back never re-credits time
-        f = _Frame(t, dt, self.smoother.step(t, landmarks))
+        f = _Frame(t, dt, self.smoother.step(t, landmarks),
+                   self.back_smoother.step(t, back if landmarks is not None else None))
         self._presence(f)
         self._side_and_view(f)
         self._measure(f)
@@ -289,7 +296,7 @@ class Engine:
         the hidden points of each measure that could not be read."""
         spec = self.spec
         for name, m in spec.measures.items():
-            v = evaluate(m, f.lm, f.side, f.near, spec.min_visibility) if f.core_seen else None
+            v = evaluate(m, f.lm, f.side, f.near, spec.min_visibility, f.back) if f.core_seen else None
             if v is None and f.core_seen:
                 f.hidden[name] = hidden_points(m, f.lm, f.side, f.near, spec.min_visibility)
             f.raw[name] = v
@@ -437,7 +444,7 @@ class Engine:
             hold_elapsed=self.hold.elapsed if self.hold else 0.0,
             hold_target=spec.hold.seconds if spec.hold else 0.0,
             holds_done={s: self.hold.completed(s) for s in spec.sides} if self.hold else {},
-            cue=self.arbiter.current, spoken=f.spoken, events=f.out, landmarks=f.lm,
+            cue=self.arbiter.current, spoken=f.spoken, events=f.out, landmarks=f.lm, back=f.back,
         )
 
     def _is_set_complete(self) -> bool:

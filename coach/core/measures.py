@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 
-from coach.core import geometry
+from coach.core import contour, geometry
 from coach.core.landmarks import INDEX, hidden_parts, point
-from coach.rules.pose_spec import Measure
+from coach.rules.pose_spec import CONTOUR_KINDS, Measure
 
 
 def resolve(name: str, side: str, near: str) -> str:
@@ -17,8 +17,10 @@ def resolve(name: str, side: str, near: str) -> str:
     return name.replace("{side}", side).replace("{other}", other).replace("{near}", near)
 
 
-def evaluate(m: Measure, lm: np.ndarray, side: str, near: str, min_visibility: float) -> float | None:
-    """The measure's value, or None when a point it needs is not seen."""
+def evaluate(m: Measure, lm: np.ndarray, side: str, near: str, min_visibility: float,
+             back: np.ndarray | None = None) -> float | None:
+    """The measure's value, or None when a point it needs is not seen. `back` is the
+    frame's back outline (coach/core/contour.py), needed by the contour kinds only."""
     side = side if side in ("left", "right") else near
     pts = []
     for name in m.points:
@@ -32,6 +34,10 @@ def evaluate(m: Measure, lm: np.ndarray, side: str, near: str, min_visibility: f
         v = geometry.bend(*pts)
     elif m.kind == "incline":
         v = geometry.incline(pts[0], pts[1], m.reference)
+    elif m.kind in CONTOUR_KINDS:
+        v = _contour_value(m, back, pts[0], pts[1])
+        if v is None:
+            return None
     else:  # offset
         s0 = point(lm, resolve(m.scale[0], side, near), min_visibility)
         s1 = point(lm, resolve(m.scale[1], side, near), min_visibility)
@@ -48,6 +54,15 @@ def evaluate(m: Measure, lm: np.ndarray, side: str, near: str, min_visibility: f
         return None
     # with a baseline the magnitude is taken after the neutral is subtracted (engine)
     return abs(v) if m.absolute and not m.baseline else v
+
+
+def _contour_value(m: Measure, back: np.ndarray | None, hip: np.ndarray, shoulder: np.ndarray) -> float | None:
+    """A spine measure off the back outline; the hip and shoulder tell its dorsal side."""
+    if back is None:
+        return None
+    if m.kind == "lumbar_arch":
+        return contour.lumbar_arch(back, hip, shoulder)
+    return contour.curvature(back, hip, shoulder, m.part)
 
 
 def hidden_points(m: Measure, lm: np.ndarray, side: str, near: str, min_visibility: float) -> list[str]:

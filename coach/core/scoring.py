@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from coach.core.engine import Engine, FrameResult
 from coach.core.record import StretchRecord
 from coach.core.session import Session
@@ -23,8 +25,9 @@ def score_trace(trace: Trace, spec: PoseSpec, keep_results: bool = False, profil
     """Feed every frame of `trace` through a Session and build the session record."""
     session = Session(spec, source=trace.source, model=trace.model, profile=profile, record_trace=False)
     results: list[FrameResult] = []
-    for t, lm in zip(trace.t, trace.lm):
-        r = session.feed(float(t), lm)
+    for i, (t, lm) in enumerate(zip(trace.t, trace.lm)):
+        back = trace.back[i] if trace.back is not None and np.isfinite(trace.back[i]).any() else None
+        r = session.feed(float(t), lm, back=back)
         if keep_results:
             results.append(r)
     rec = session.close(duration_s=trace.duration)

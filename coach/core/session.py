@@ -43,16 +43,19 @@ class Session:
         """New thresholds mid-set (the tuning panel); counts and timers carry on."""
         self._engine.update_spec(spec)
 
-    def feed(self, t: float, landmarks: np.ndarray | None, world: np.ndarray | None = None) -> FrameResult:
+    def feed(self, t: float, landmarks: np.ndarray | None, world: np.ndarray | None = None,
+             back: np.ndarray | None = None) -> FrameResult:
         """One frame: landmarks of shape (33, 4) in pixels, or None (or all NaN) for no
-        person; `world` (33, 3) metres where the backend gives world landmarks (recorded only)."""
+        person; `world` (33, 3) metres where the backend gives world landmarks (recorded only);
+        `back` the back outline from the person mask, for poses that read it
+        (coach/core/contour.py; recorded and judged)."""
         if self._record is not None:
             raise RuntimeError("this session is closed")
         if landmarks is not None and not np.isfinite(landmarks[:, 0]).any():
             landmarks = None
         if self._trace is not None:
-            self._trace.add(t, landmarks, world)
-        result = self._engine.step(t, landmarks)
+            self._trace.add(t, landmarks, world, back)
+        result = self._engine.step(t, landmarks, back)
         self.frames += 1
         self.frames_with_person += landmarks is not None
         self.last_t = t

@@ -32,6 +32,7 @@ class BackendError(UserError, RuntimeError):
 
 class PoseBackend(Protocol):
     name: str
+    mask: np.ndarray | None         # person segmentation (H, W) in [0, 1] of the last detect, when asked for
 
     def detect(self, rgb: np.ndarray, t: float) -> np.ndarray | None:
         """Landmarks (33, 4) in pixels for the image at time t (s), or None: no person.
@@ -84,7 +85,7 @@ class LegacyPoseBackend:
     """mediapipe.solutions.pose in video (tracking) mode."""
 
     def __init__(self, complexity: int = 1, min_detection_confidence: float = 0.5,
-                 min_tracking_confidence: float = 0.5) -> None:
+                 min_tracking_confidence: float = 0.5, segmentation: bool = False) -> None:
         if complexity not in _MODEL_FILES:
             raise BackendError(f"model complexity must be 0, 1 or 2, not {complexity}")
         model = model_path(complexity)
@@ -103,14 +104,16 @@ class LegacyPoseBackend:
                 "this mediapipe has no legacy solutions.pose (versions >= 0.10.30 dropped it): "
                 "install mediapipe==0.10.21 or pass --model pose_landmarker_full.task") from e
         self._pose = mp_pose.Pose(static_image_mode=False, model_complexity=complexity,
-                                  smooth_landmarks=False, enable_segmentation=False,
+                                  smooth_landmarks=False, enable_segmentation=segmentation,
                                   min_detection_confidence=min_detection_confidence,
                                   min_tracking_confidence=min_tracking_confidence)
         self.name = f"mediapipe-legacy-{model.stem}"
+        self.mask: np.ndarray | None = None
 
     def detect(self, rgb: np.ndarray, t: float) -> np.ndarray | None:
         res = self._pose.process(rgb)
         self.last_world = None
+        self.mask = getattr(res, "segmentation_mask", None)      # smoothed over time by MediaPipe
         if res.pose_landmarks is None:
             return None
         self.last_world = _world_array(res.pose_world_landmarks)
@@ -129,7 +132,7 @@ class LegacyPoseBackend:
 class TasksPoseBackend:
     """The Tasks API PoseLandmarker from a .task model file, in VIDEO running mode."""
 
-    def __init__(self, model_path: str | Path) -> None:
+    def __init__(self, model_path: str | Path, segmentation: bool = False) -> None:
         path = Path(model_path)
         if not path.is_file():
             raise BackendError(f"model file not found: {path} (download a pose_landmarker_*.task "
@@ -142,13 +145,14 @@ class TasksPoseBackend:
             raise BackendError(f"this mediapipe has no Tasks API: {e}") from None
         opts = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(path)),
-            running_mode=vision.RunningMode.VIDEO, num_poses=1)
+            running_mode=vision.RunningMode.VIDEO, num_poses=1, output_segmentation_masks=segmentation)
         try:
             self._lm = vision.PoseLandmarker.create_from_options(opts)
         except Exception as e:  # noqa: BLE001 - MediaPipe raises bare RuntimeErrors
             raise BackendError(f"cannot load {path}: {e}") from None
         self._last_ms = -1
         self.name = f"mediapipe-tasks-{path.stem}"
+        self.mask: np.ndarray | None = None
 
     def detect(self, rgb: np.ndarray, t: float) -> np.ndarray | None:
         import mediapipe as mp
@@ -158,6 +162,8 @@ class TasksPoseBackend:
         img = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         res = self._lm.detect_for_video(img, ms)
         self.last_world = None
+        masks = getattr(res, "segmentation_masks", None)
+        self.mask = np.squeeze(masks[0].numpy_view()) if masks else None
         if not res.pose_landmarks:
             return None
         self.last_world = _world_array(res.pose_world_landmarks[0]) if res.pose_world_landmarks else None
@@ -176,18 +182,20 @@ class BackendChoice:
     complexity: int = 1             # legacy model complexity
     fallback_fps: float = 0.0       # > 0: watch whether the model keeps this rate (live)
     switch: bool = False            # ... and when it cannot, switch to lite (else only say so)
+    segmentation: bool = False      # also the person mask (stretches that read the back's outline)
 
     def create(self) -> PoseBackend:
         if os.environ.get(TEST_TRACE_ENV):
             return TraceReplayBackend(os.environ[TEST_TRACE_ENV])
         if self.model:
-            return TasksPoseBackend(self.model)
+            return TasksPoseBackend(self.model, segmentation=self.segmentation)
         if self.fallback_fps > 0 and self.complexity > 0:
             from coach.io.adaptive_backend import AdaptiveBackend
 
-            return AdaptiveBackend(lambda c: LegacyPoseBackend(c), self.complexity, self.fallback_fps,
+            return AdaptiveBackend(lambda c: LegacyPoseBackend(c, segmentation=self.segmentation),
+                                   self.complexity, self.fallback_fps,
                                    switch=self.switch)
-        return LegacyPoseBackend(self.complexity)
+        return LegacyPoseBackend(self.complexity, segmentation=self.segmentation)
 
 
 #: Tests only: a saved trace stands in for the pose model (the rest of the command is real),

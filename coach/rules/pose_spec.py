@@ -17,7 +17,11 @@ from coach.rules.toml_reader import SpecError, TomlReader, read_toml
 
 POSES_DIR = Path(__file__).resolve().parents[2] / "poses"
 
-MEASURE_KINDS = {"angle": 3, "bend": 3, "incline": 2, "offset": 2}
+MEASURE_KINDS = {"angle": 3, "bend": 3, "incline": 2, "offset": 2, "spine_curve": 2, "lumbar_arch": 2}
+#: Kinds read off the back's outline (coach/core/contour.py): their points are the hip and
+#: the shoulder, and a pose that uses one makes the edge compute the segmentation mask.
+CONTOUR_KINDS = ("spine_curve", "lumbar_arch")
+SPINE_PARTS = ("whole", "upper", "lower")
 CHECK_ROLES = ("setup", "form", "target")
 VIEWS = ("side", "front")
 SIDE_DETECT = ("smaller", "larger", "sign")
@@ -29,7 +33,7 @@ class Measure:
     to the active side and the other side; `{near}` to the side nearer the camera."""
 
     name: str
-    kind: str                      # angle | bend | incline | offset
+    kind: str                      # angle | bend | incline | offset | spine_curve | lumbar_arch
     points: tuple[str, ...]
     reference: str = "vertical"    # incline: "vertical" | "horizontal"
     axis: str = "x"                # offset: "x" | "y" (y up)
@@ -39,6 +43,7 @@ class Measure:
     facing: tuple[str, str] | None = None  # negate when this segment points image-left
     unit: str = "deg"
     help: str = ""
+    part: str = "whole"            # spine_curve: whole | upper | lower back
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,11 @@ class PoseSpec:
     def sides(self) -> tuple[str, ...]:
         return SIDES if self.side.mode == "per_side" else ("none",)
 
+    @property
+    def uses_contour(self) -> bool:
+        """True when a measure reads the back's outline: only then is the mask computed."""
+        return any(m.kind in CONTOUR_KINDS for m in self.measures.values())
+
     def check(self, check_id: str) -> Check:
         for c in self.checks:
             if c.id == check_id:
@@ -155,13 +165,15 @@ class PoseSpec:
 # ---------------------------------------------------------------- loading
 
 
-_UNITS = {"deg": (-360.0, 360.0), "ratio": (-10.0, 10.0)}
+_UNITS = {"deg": (-360.0, 360.0), "ratio": (-10.0, 10.0), "pct": (-100.0, 100.0)}
 
 
 def _measure(r: TomlReader, name: str, t: dict) -> Measure:
     p = f"measures.{name}"
-    r.unknown(t, {"kind", "points", "reference", "axis", "scale", "absolute", "baseline", "facing", "unit", "help"}, p)
+    r.unknown(t, {"kind", "points", "reference", "axis", "scale", "absolute", "baseline", "facing", "unit", "help", "part"}, p)
     kind = r.get(t, "kind", p, str, choices=tuple(MEASURE_KINDS))
+    if "part" in t and kind != "spine_curve":
+        raise r.fail(f"{p}.part", f"only a 'spine_curve' measure takes a part, not a '{kind}' one")
     points = r.get(t, "points", p, list)
     if len(points) != MEASURE_KINDS[kind]:
         raise r.fail(f"{p}.points", f"a '{kind}' measure takes {MEASURE_KINDS[kind]} points, got {len(points)}")
@@ -175,7 +187,7 @@ def _measure(r: TomlReader, name: str, t: dict) -> Measure:
     scale = r.get(t, "scale", p, list, ["mid_shoulder", "mid_hip"])
     if len(scale) != 2:
         raise r.fail(f"{p}.scale", "takes two landmark names")
-    default_unit = "ratio" if kind == "offset" else "deg"
+    default_unit = {"offset": "ratio", "lumbar_arch": "pct"}.get(kind, "deg")
     unit = r.get(t, "unit", p, str, default_unit, choices=(default_unit,))
     return Measure(
         name=name, kind=kind, points=tuple(points),
@@ -183,6 +195,7 @@ def _measure(r: TomlReader, name: str, t: dict) -> Measure:
         axis=r.get(t, "axis", p, str, "x", choices=("x", "y")), scale=(scale[0], scale[1]),
         absolute=r.get(t, "absolute", p, bool, False), baseline=r.get(t, "baseline", p, bool, False),
         facing=(facing[0], facing[1]) if facing else None, unit=unit, help=r.get(t, "help", p, str, ""),
+        part=r.get(t, "part", p, str, "whole", choices=SPINE_PARTS),
     )
 
 
@@ -209,7 +222,7 @@ def _check(r: TomlReader, i: int, t: dict, measures: dict[str, Measure]) -> Chec
         raise r.fail(f"{p}.max", f"max ({hi}) must be above min ({lo})")
     return Check(
         id=cid, measure=m, role=r.get(t, "role", p, str, "form", choices=CHECK_ROLES), min=lo, max=hi,
-        hysteresis=r.get(t, "hysteresis", p, float, 2.0 if unit == "deg" else 0.03, lo=0.0, hi=45.0),
+        hysteresis=r.get(t, "hysteresis", p, float, {"deg": 2.0, "pct": 0.3}.get(unit, 0.03), lo=0.0, hi=45.0),
         cue_low=r.get(t, "cue_low", p, str, ""), cue_high=r.get(t, "cue_high", p, str, ""),
         label=r.get(t, "label", p, str, cid.replace("_", " ")),
         required_for_hold=r.get(t, "required_for_hold", p, bool, True),

@@ -70,7 +70,7 @@ def value_range(spec: PoseSpec, measure: str) -> tuple[float, float]:
         return (0.0 if m.absolute else -10.0), 10.0
     if m.baseline:                       # change from the person's neutral
         return (-90.0, 90.0) if m.kind == "incline" else (-180.0, 180.0)
-    return {"angle": (0.0, 180.0), "incline": (0.0, 90.0), "bend": (-180.0, 180.0)}[m.kind]
+    return {"angle": (0.0, 180.0), "incline": (0.0, 90.0)}.get(m.kind, (-180.0, 180.0))
 
 
 def unit_of(spec: PoseSpec, key: str) -> str:
@@ -109,7 +109,7 @@ def step_of(spec: PoseSpec, key: str) -> float:
     unit = unit_of(spec, key)
     if key.endswith((".count", ".target")):
         return 1
-    return {"deg": 1.0, "ratio": 0.01, "s": 0.5}.get(unit, 0.05)
+    return {"deg": 1.0, "ratio": 0.01, "pct": 0.2, "s": 0.5}.get(unit, 0.05)
 
 
 # ---------------------------------------------------------------- reading
