@@ -31,7 +31,7 @@ from coach.io.pose_backend import BackendChoice, PoseBackend
 from coach.rules.pose_spec import PoseSpec
 from coach.core.record import StretchRecord, output_paths, write_csv, write_json
 from coach.core.session import Session
-from coach.app.review import prepare_out_dir
+from coach.io.outputs import prepare_out_dir
 from coach.io.atomic import commit, temp_path
 from coach.io.stream import StreamSink
 from coach.io.trace import save_trace

@@ -12,8 +12,8 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from coach.errors import UserError, os_reason
 from coach.io import atomic
+from coach.io.outputs import prepare_out_dir, save_all
 from coach.app.overlay import draw_overlay
 from coach.io.back_outline import back_of, choice_for
 from coach.io.pose_backend import BackendChoice, PoseBackend
@@ -25,10 +25,6 @@ from coach.io.trace import save_trace
 from coach.io.video_source import VideoError, VideoSource
 
 
-class OutputError(UserError, RuntimeError):
-    """The output folder cannot be written; the message says why."""
-
-
 @dataclass
 class ReviewOutputs:
     record: StretchRecord
@@ -37,37 +33,6 @@ class ReviewOutputs:
     trace: Path
     video: Path | None
     complete: bool
-
-
-def prepare_out_dir(out_dir: Path) -> Path:
-    """Create the output folder and prove it is writable before any work starts."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        probe = out_dir / ".coach_write_test"
-        probe.write_bytes(b"x" * 1024)
-        probe.unlink()
-        atomic.sweep_temps(out_dir)          # what a killed run was writing
-    except OSError as e:
-        raise OutputError(f"cannot write to output folder {out_dir}: {_why(e)}") from None
-    return out_dir
-
-
-def _why(e: OSError) -> str:
-    return os_reason(e)
-
-
-def _save_all(steps: list[tuple[Path, object]]) -> None:
-    """Write every output even when one fails (a full disk loses as little as possible),
-    then report the failures as one OutputError."""
-    failed: list[tuple[Path, OSError]] = []
-    for path, write in steps:
-        try:
-            write()
-        except OSError as e:
-            failed.append((path, e))
-    if failed:
-        names = ", ".join(str(p) for p, _ in failed)
-        raise OutputError(f"cannot write {names}: {_why(failed[0][1])}")
 
 
 def default_out_dir(video: Path) -> Path:
@@ -176,26 +141,10 @@ def review_video(video: Path, spec: PoseSpec, out_dir: Path, backend: PoseBacken
                      (paths["report.json"], lambda: write_json(record, paths["report.json"])),
                      (paths["report.csv"], lambda: write_csv(record, paths["report.csv"]))]
             try:
-                _save_all(steps + ([(paths["annotated.mp4"], annotated.commit)] if write_video else []))
+                save_all(steps + ([(paths["annotated.mp4"], annotated.commit)] if write_video else []))
             finally:
                 annotated.discard()
         else:
             annotated.discard()
     return ReviewOutputs(record, paths["report.json"], paths["report.csv"], paths["trace.npz"],
                          paths["annotated.mp4"] if write_video else None, complete)
-
-
-def summary_lines(rec: StretchRecord) -> list[str]:
-    """A short human summary of a record for the terminal."""
-    lines = [f"{rec.title}: {rec.frames} frames, person seen in {rec.frames_with_person}"]
-    if rec.counts_reps or rec.holds_are_reps:
-        lines.append(f"  reps counted: {rec.rep_count}")
-    for h in rec.holds:
-        lines.append(f"  hold {h['side']:>5}: {h['start']:6.1f}-{h['end']:6.1f} s, in position "
-                     f"{h['in_tolerance_s']:.1f} s of {h['target_s']:.0f} s"
-                     f"{' (complete)' if h['completed'] else ''}, {h['pauses']} pause(s)")
-    for f in rec.faults:
-        lines.append(f"  fault {f['id']} at {f['start']:.1f}-{f['end']:.1f} s: {f['text']}")
-    if rec.frames_with_person == 0:
-        lines.append("  no person was detected in this video: is the whole body in the frame and lit?")
-    return lines

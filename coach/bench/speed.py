@@ -433,14 +433,30 @@ def median_spread(xs: list[float]) -> tuple[float | None, str]:
     return med, (f"{min(xs):.2f}-{max(xs):.2f} over {len(xs)}" if len(xs) > 1 else "1 run")
 
 
-def run(args: argparse.Namespace) -> int:
-    from coach.commands.common import backend_choice
+@dataclass
+class Measured:
+    """What `run` measured: the clip, the stages' costs and every repeated figure's runs."""
+
+    video: Path
+    pose: str
+    dec: Decoded
+    lms: list
+    infer: Cost
+    checks: Cost
+    overlay: Cost
+    encode: Cost
+    live: dict | None
+    frames1: int
+    runs: dict[str, list]
+
+
+def measure(args: argparse.Namespace, choice: BackendChoice, work: Path) -> Measured:
+    """Every figure, each measured `repeat` times, its runs alternating with the others' so
+    that a busy machine's slow moments hit each alike (the median is reported)."""
     from coach.rules.pose_spec import load_pose
 
-    choice = backend_choice(args)
     n = max(2, args.frames)
     repeat = max(1, args.repeat)
-    work = Path(tempfile.mkdtemp(prefix="coach_bench_"))
     runs: dict[str, list] = {}
 
     def add(name: str, value) -> None:
@@ -448,67 +464,69 @@ def run(args: argparse.Namespace) -> int:
         if value is not None:                # as it goes: a long run that dies still tells
             print(f"bench speed: {name} = {value:.2f} (run {len(runs[name])})", file=sys.stderr, flush=True)
 
-    try:
-        video = Path(args.video) if args.video else default_video()
-        if video is None:
-            video = write_test_clip(work / "synthetic.mp4", n_frames=n)
-            print(f"no clip in {SAMPLE_DIR}/ yet: using a generated test video", file=sys.stderr)
-        pose = pose_for(video, args.pose)
-        spec = load_pose(pose)
-        dec = decode(video, n)
-        clip = truncate(video, dec, work / f"clip{video.suffix or '.mp4'}")
-        long_clip = split_clip(dec, args.split_seconds, work / "long.mp4")
-        # every figure is measured `repeat` times, its runs alternating with the others' so
-        # that a busy machine's slow moments hit each alike; the median is reported
-        infer = None
-        for k in range(repeat):
-            lms_k, cost = bare_inference(dec, choice)
-            if infer is None or cost.wall_ms < infer.wall_ms:
-                lms, infer = lms_k, cost
-            bare = 1000.0 / cost.wall_ms
-            pipe = review_fps(clip, spec, choice, work / f"pipelined{k}", pipelined=True)
-            add("bare inference fps", bare)
-            add("review pipeline fps", pipe)
-            add("review sequential fps", review_fps(clip, spec, choice, work / f"sequential{k}", pipelined=False))
-            add("pipeline / bare inference", pipe / bare)
-        results, checks = check_cost(spec, dec.t, lms)
-        imgs, overlay = overlay_cost(spec, dec, results)
-        encode = encode_cost(imgs, dec.fps, work / "encode.mp4")
-        live = None
-        for k in range(repeat):
-            add("pipeline / bound, stand-in model", stand_in_ratio(clip, spec, lms, infer.cpu_ms, work / f"stand_in{k}"))
-            live = live_stats(clip, spec, choice, dec.fps)
-            add("live fps", live and live["fps"])
-            add("live glass-to-feedback latency ms", live and live["latency_ms"])
-        for k in range(repeat):
-            fps1, frames1 = batch_fps(clip, pose, choice, 1, work / f"b{k}", args.batch_videos)
-            fps2, _ = batch_fps(clip, pose, choice, 2, work / f"b{k}", args.batch_videos)
-            add("batch fps, 1 job", fps1)
-            add("batch fps, 2 jobs", fps2)
-            add("batch 2 jobs / 1 job", fps2 / fps1)
-        for k in range(repeat):
-            s1 = split_seconds(long_clip, spec, choice, work / f"split1_{k}", 1)
-            s2 = split_seconds(long_clip, spec, choice, work / f"split2_{k}", 2)
-            add("split review s, 1 process", s1)
-            add("split review s, 2 processes", s2)
-            add("split review 2 processes / 1", s1 / s2)
-        for name in ("Ray clips/min, 1 worker", "Ray clips/min, 2 workers", "Ray s per clip, 1 worker"):
-            runs[name] = []                              # a row even when skipped or without Ray
-        for k in range(repeat if not args.no_ray else 0):
-            r1 = ray_clips_per_min(clip, pose, choice, 1, work / f"r{k}", args.batch_videos)
-            r2 = ray_clips_per_min(clip, pose, choice, 2, work / f"r{k}", args.batch_videos) if r1 else None
-            add("Ray clips/min, 1 worker", r1)
-            add("Ray clips/min, 2 workers", r2)
-            add("Ray s per clip, 1 worker", 60.0 / r1 if r1 else None)
-        for k in range(repeat):
-            add("start-up s, matplotlib eager", start_up_seconds(choice, eager_matplotlib=True))
-            add("start-up s, matplotlib deferred", start_up_seconds(choice, eager_matplotlib=False))
-            new, reset = graph_seconds(dec, choice)
-            add("new pose graph s per video", new)
-            add("reset pose graph s per video", reset)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    video = Path(args.video) if args.video else default_video()
+    if video is None:
+        video = write_test_clip(work / "synthetic.mp4", n_frames=n)
+        print(f"no clip in {SAMPLE_DIR}/ yet: using a generated test video", file=sys.stderr)
+    pose = pose_for(video, args.pose)
+    spec = load_pose(pose)
+    dec = decode(video, n)
+    clip = truncate(video, dec, work / f"clip{video.suffix or '.mp4'}")
+    long_clip = split_clip(dec, args.split_seconds, work / "long.mp4")
+    infer = None
+    for k in range(repeat):
+        lms_k, cost = bare_inference(dec, choice)
+        if infer is None or cost.wall_ms < infer.wall_ms:
+            lms, infer = lms_k, cost
+        bare = 1000.0 / cost.wall_ms
+        pipe = review_fps(clip, spec, choice, work / f"pipelined{k}", pipelined=True)
+        add("bare inference fps", bare)
+        add("review pipeline fps", pipe)
+        add("review sequential fps", review_fps(clip, spec, choice, work / f"sequential{k}", pipelined=False))
+        add("pipeline / bare inference", pipe / bare)
+    results, checks = check_cost(spec, dec.t, lms)
+    imgs, overlay = overlay_cost(spec, dec, results)
+    encode = encode_cost(imgs, dec.fps, work / "encode.mp4")
+    live = None
+    for k in range(repeat):
+        add("pipeline / bound, stand-in model", stand_in_ratio(clip, spec, lms, infer.cpu_ms, work / f"stand_in{k}"))
+        live = live_stats(clip, spec, choice, dec.fps)
+        add("live fps", live and live["fps"])
+        add("live glass-to-feedback latency ms", live and live["latency_ms"])
+    for k in range(repeat):
+        fps1, frames1 = batch_fps(clip, pose, choice, 1, work / f"b{k}", args.batch_videos)
+        fps2, _ = batch_fps(clip, pose, choice, 2, work / f"b{k}", args.batch_videos)
+        add("batch fps, 1 job", fps1)
+        add("batch fps, 2 jobs", fps2)
+        add("batch 2 jobs / 1 job", fps2 / fps1)
+    for k in range(repeat):
+        s1 = split_seconds(long_clip, spec, choice, work / f"split1_{k}", 1)
+        s2 = split_seconds(long_clip, spec, choice, work / f"split2_{k}", 2)
+        add("split review s, 1 process", s1)
+        add("split review s, 2 processes", s2)
+        add("split review 2 processes / 1", s1 / s2)
+    for name in ("Ray clips/min, 1 worker", "Ray clips/min, 2 workers", "Ray s per clip, 1 worker"):
+        runs[name] = []                              # a row even when skipped or without Ray
+    for k in range(repeat if not args.no_ray else 0):
+        r1 = ray_clips_per_min(clip, pose, choice, 1, work / f"r{k}", args.batch_videos)
+        r2 = ray_clips_per_min(clip, pose, choice, 2, work / f"r{k}", args.batch_videos) if r1 else None
+        add("Ray clips/min, 1 worker", r1)
+        add("Ray clips/min, 2 workers", r2)
+        add("Ray s per clip, 1 worker", 60.0 / r1 if r1 else None)
+    for k in range(repeat):
+        add("start-up s, matplotlib eager", start_up_seconds(choice, eager_matplotlib=True))
+        add("start-up s, matplotlib deferred", start_up_seconds(choice, eager_matplotlib=False))
+        new, reset = graph_seconds(dec, choice)
+        add("new pose graph s per video", new)
+        add("reset pose graph s per video", reset)
+    return Measured(video, pose, dec, lms, infer, checks, overlay, encode, live, frames1, runs)
 
+
+def report(args: argparse.Namespace, m: Measured) -> int:
+    """Print the table of stages and figures against their targets; 1 if one is missed."""
+    video, pose, dec, lms, infer, checks, overlay, encode, live, frames1, runs = (
+        m.video, m.pose, m.dec, m.lms, m.infer, m.checks, m.overlay, m.encode, m.live, m.frames1, m.runs)
+    repeat = max(1, args.repeat)
     person = sum(lm is not None for lm in lms)
     h, w = dec.bgr[0].shape[:2]
     print(f"coach bench speed: {video} ({w}x{h}, {len(dec.bgr)} frames at {dec.fps:g} fps, pose {pose}), "
@@ -558,6 +576,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"missed: {', '.join(bad)}")
         return 1
     return 0
+
+
+
+
+def run(args: argparse.Namespace) -> int:
+    from coach.commands.common import backend_choice
+
+    work = Path(tempfile.mkdtemp(prefix="coach_bench_"))
+    try:
+        measured = measure(args, backend_choice(args), work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return report(args, measured)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -91,3 +91,8 @@ def backend_choice(args: argparse.Namespace) -> BackendChoice:
         complexity = 1
     fallback = LIVE_MIN_FPS if getattr(args, "live_fallback", False) and complexity > 0 else 0.0
     return BackendChoice(model=args.model, complexity=complexity, fallback_fps=fallback)
+
+
+def add_db_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", metavar="FILE.sqlite",
+                   help="history database (default: $COACH_DB or ~/.local/share/coach/history.sqlite)")

@@ -8,11 +8,7 @@ from coach.app.routine import load_plan
 from coach.app.history_db import (SessionSummary, connect, default_db_path, import_record, parse_date,
                                   read_report_json, session_ids, session_summaries)
 from coach.app.recovery import recover
-
-
-def add_db_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", metavar="FILE.sqlite",
-                   help="history database (default: $COACH_DB or ~/.local/share/coach/history.sqlite)")
+from coach.commands.common import add_db_arg
 
 
 def table_lines(rows: list[SessionSummary]) -> list[str]:

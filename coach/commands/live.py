@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from coach.errors import EXIT_INTERRUPTED
-from coach.commands.common import add_backend_args, add_pose_arg, backend_choice, spec_from_args
+from coach.commands.common import add_backend_args, add_db_arg, add_pose_arg, backend_choice, spec_from_args
 
 
 def run(args: argparse.Namespace) -> int:
@@ -19,7 +19,7 @@ def run(args: argparse.Namespace) -> int:
     from coach.app.history_db import HistorySink, default_db_path
     from coach.app.live import INTERRUPTED
     from coach.app.recovery import recover
-    from coach.app.review import summary_lines
+    from coach.core.record import summary_lines
 
     spec = spec_from_args(args)
     camera = args.camera
@@ -72,7 +72,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-guide", action="store_true", help="skip the set-up guide at the start")
     p.add_argument("--max-seconds", type=float, metavar="S", help="end the session after S seconds")
     p.add_argument("--profile", metavar="FILE", help="a patient's threshold profile (see `coach calibrate`)")
-    p.add_argument("--db", metavar="FILE", help="history database (default: $COACH_DB or ~/.local/share/coach/history.sqlite)")
+    add_db_arg(p)
     p.add_argument("--no-history", action="store_true", help="do not record this session in the history database")
     p.add_argument("--out", metavar="DIR", default="coach_out/live",
                    help="folder for the trace and report (default: coach_out/live)")

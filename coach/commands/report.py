@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from coach.commands.history import add_db_arg
 from coach.app.history_db import HistoryError, connect, default_db_path, parse_date, session_ids, session_summaries
 from coach.app.recovery import recover
 from coach.app.routine import load_plan
+from coach.commands.common import add_db_arg
 from coach.errors import UserError
 
 

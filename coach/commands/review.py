@@ -39,7 +39,7 @@ def run_folder(args: argparse.Namespace) -> int:
 def run_shown(args: argparse.Namespace, spec, video: Path, out: Path) -> int:
     """`--show`: every frame through the live window, as fast as it goes; same outputs."""
     from coach.app.live import run_live
-    from coach.app.review import summary_lines
+    from coach.core.record import summary_lines
     from coach.physio.tuning_panel import TuningPanel
     from coach.app.window import WindowError
 
@@ -84,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.pose and not args.pose_file:
         raise UserError("--pose is required for a single video (see `coach poses`)")
     spec = spec_from_args(args)
-    from coach.app.review import default_out_dir, review_video, summary_lines
+    from coach.app.review import default_out_dir, review_video
+    from coach.core.record import summary_lines
 
     video = Path(args.video)
     out = Path(args.out) if args.out else default_out_dir(video)

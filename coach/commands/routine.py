@@ -6,8 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from coach.commands.common import add_backend_args, backend_choice
-from coach.commands.history import add_db_arg
+from coach.commands.common import add_backend_args, add_db_arg, backend_choice
 from coach.errors import EXIT_INTERRUPTED, UserError
 
 

@@ -80,6 +80,22 @@ def build_record(engine: Engine, *, source: str, duration_s: float, frames: int,
     )
 
 
+def summary_lines(rec: StretchRecord) -> list[str]:
+    """A short human summary of a record for the terminal."""
+    lines = [f"{rec.title}: {rec.frames} frames, person seen in {rec.frames_with_person}"]
+    if rec.counts_reps or rec.holds_are_reps:
+        lines.append(f"  reps counted: {rec.rep_count}")
+    for h in rec.holds:
+        lines.append(f"  hold {h['side']:>5}: {h['start']:6.1f}-{h['end']:6.1f} s, in position "
+                     f"{h['in_tolerance_s']:.1f} s of {h['target_s']:.0f} s"
+                     f"{' (complete)' if h['completed'] else ''}, {h['pauses']} pause(s)")
+    for f in rec.faults:
+        lines.append(f"  fault {f['id']} at {f['start']:.1f}-{f['end']:.1f} s: {f['text']}")
+    if rec.frames_with_person == 0:
+        lines.append("  no person was detected in this video: is the whole body in the frame and lit?")
+    return lines
+
+
 def output_paths(out_dir: Path, stem: str) -> dict[str, Path]:
     """Where a session's files go: <stem>.report.json, .report.csv, .trace.npz, .annotated.mp4
     (the stem made safe for a file name)."""

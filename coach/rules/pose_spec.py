@@ -229,6 +229,88 @@ def _check(r: TomlReader, i: int, t: dict, measures: dict[str, Measure]) -> Chec
     )
 
 
+def _view(r: TomlReader, d: dict, measures: dict[str, Measure]) -> ViewRule:
+    """[view]: the camera view the stretch is judged from."""
+    vt = r.get(d, "view", "", dict)
+    r.unknown(vt, {"kind", "max_width_ratio", "min_width_ratio", "after_s", "cue", "neutral_max", "neutral_cue"}, "view")
+    neutral_t = r.get(vt, "neutral_max", "view", dict, {})
+    for n in neutral_t:
+        if n not in measures or not measures[n].baseline:
+            raise r.fail("view.neutral_max", f"{n!r} is not a measure with baseline = true")
+    return ViewRule(
+        kind=r.get(vt, "kind", "view", str, choices=VIEWS),
+        max_width_ratio=r.get(vt, "max_width_ratio", "view", float, None, lo=0.0, hi=5.0),
+        min_width_ratio=r.get(vt, "min_width_ratio", "view", float, None, lo=0.0, hi=5.0),
+        after_s=r.get(vt, "after_s", "view", float, 1.5, lo=0.0, hi=30.0),
+        cue=r.get(vt, "cue", "view", str, "Turn sideways to the camera"),
+        neutral_max=tuple((n, r.get(neutral_t, n, "view.neutral_max", float, lo=0.0, hi=_UNITS[measures[n].unit][1]))
+                          for n in neutral_t),
+        neutral_cue=r.get(vt, "neutral_cue", "view", str, ViewRule.neutral_cue),
+    )
+
+
+def _side(r: TomlReader, d: dict, measures: dict[str, Measure]) -> SideRule:
+    """[side]: how the active side is told apart (per-side stretches)."""
+    st = r.get(d, "side", "", dict, {})
+    r.unknown(st, {"mode", "detect", "measure", "positive", "min_size", "switch_after_s", "labels"}, "side")
+    side = SideRule(
+        mode=r.get(st, "mode", "side", str, "none", choices=("none", "per_side")),
+        detect=r.get(st, "detect", "side", str, "smaller", choices=SIDE_DETECT),
+        measure=r.get(st, "measure", "side", str, ""),
+        positive=r.get(st, "positive", "side", str, "left", choices=SIDES),
+        min_size=r.get(st, "min_size", "side", float, 0.0, lo=0.0, hi=360.0),
+        switch_after_s=r.get(st, "switch_after_s", "side", float, 1.0, lo=0.0, hi=30.0),
+        labels=r.get(st, "labels", "side", dict, {}),
+    )
+    if side.mode == "per_side" and side.measure not in measures:
+        raise r.fail("side.measure", f"per-side stretches need a side measure; {side.measure!r} is not in measures")
+    return side
+
+
+def _reps(r: TomlReader, d: dict, measures: dict[str, Measure]) -> RepRule | None:
+    """[reps]: rep counting with hysteresis, or None for a hold-only stretch."""
+    if "reps" not in d:
+        return None
+    t = r.get(d, "reps", "", dict)
+    p = "reps"
+    r.unknown(t, {f.name for f in RepRule.__dataclass_fields__.values()}, p)
+    m = r.get(t, "measure", p, str)
+    if m not in measures:
+        raise r.fail(f"{p}.measure", f"no measure named {m!r}")
+    reps = RepRule(
+        measure=m, low_enter=r.get(t, "low_enter", p, float), low_exit=r.get(t, "low_exit", p, float),
+        high_enter=r.get(t, "high_enter", p, float), high_exit=r.get(t, "high_exit", p, float),
+        min_phase_s=r.get(t, "min_phase_s", p, float, 0.3, lo=0.0, hi=30.0),
+        min_rep_s=r.get(t, "min_rep_s", p, float, 1.0, lo=0.0, hi=120.0),
+        grace_s=r.get(t, "grace_s", p, float, 1.5, lo=0.0, hi=30.0),
+        target=r.get(t, "target", p, int, 10, lo=1, hi=1000),
+        low_cue=r.get(t, "low_cue", p, str, ""), high_cue=r.get(t, "high_cue", p, str, ""),
+        too_fast_cue=r.get(t, "too_fast_cue", p, str, RepRule.too_fast_cue),
+    )
+    if not (reps.low_enter < reps.low_exit <= reps.high_exit < reps.high_enter):
+        raise r.fail(f"{p}.low_exit", "thresholds must satisfy low_enter < low_exit <= high_exit < high_enter (hysteresis)")
+    return reps
+
+
+def _hold(r: TomlReader, d: dict) -> HoldRule | None:
+    """[hold]: the timed hold, or None for a rep-only stretch."""
+    if "hold" not in d:
+        return None
+    t = r.get(d, "hold", "", dict)
+    p = "hold"
+    r.unknown(t, {f.name for f in HoldRule.__dataclass_fields__.values()}, p)
+    return HoldRule(
+        seconds=r.get(t, "seconds", p, float, lo=0.5, hi=600.0),
+        count=r.get(t, "count", p, int, 1, lo=1, hi=100),
+        min_enter_s=r.get(t, "min_enter_s", p, float, 1.0, lo=0.0, hi=30.0),
+        grace_s=r.get(t, "grace_s", p, float, 2.0, lo=0.0, hi=30.0),
+        extra_checks=tuple(r.get(t, "extra_checks", p, list, [])),
+        start_cue=r.get(t, "start_cue", p, str, HoldRule.start_cue),
+        done_cue=r.get(t, "done_cue", p, str, HoldRule.done_cue),
+        switch_cue=r.get(t, "switch_cue", p, str, HoldRule.switch_cue),
+    )
+
+
 def spec_from_dict(d: dict[str, Any], path: Path | str = "<pose>", text: str = "") -> PoseSpec:
     """Validate a parsed pose table (defaults plus any profile overrides) into a PoseSpec."""
     r = TomlReader(path, text)
@@ -243,74 +325,10 @@ def spec_from_dict(d: dict[str, Any], path: Path | str = "<pose>", text: str = "
     for c in ids:
         if ids.count(c) > 1:
             raise r.fail(f"checks.{c}", "check ids must be unique")
-
-    vt = r.get(d, "view", "", dict)
-    r.unknown(vt, {"kind", "max_width_ratio", "min_width_ratio", "after_s", "cue", "neutral_max", "neutral_cue"}, "view")
-    neutral_t = r.get(vt, "neutral_max", "view", dict, {})
-    for n in neutral_t:
-        if n not in measures or not measures[n].baseline:
-            raise r.fail("view.neutral_max", f"{n!r} is not a measure with baseline = true")
-    view = ViewRule(
-        kind=r.get(vt, "kind", "view", str, choices=VIEWS),
-        max_width_ratio=r.get(vt, "max_width_ratio", "view", float, None, lo=0.0, hi=5.0),
-        min_width_ratio=r.get(vt, "min_width_ratio", "view", float, None, lo=0.0, hi=5.0),
-        after_s=r.get(vt, "after_s", "view", float, 1.5, lo=0.0, hi=30.0),
-        cue=r.get(vt, "cue", "view", str, "Turn sideways to the camera"),
-        neutral_max=tuple((n, r.get(neutral_t, n, "view.neutral_max", float, lo=0.0, hi=_UNITS[measures[n].unit][1]))
-                          for n in neutral_t),
-        neutral_cue=r.get(vt, "neutral_cue", "view", str, ViewRule.neutral_cue),
-    )
-
-    st = r.get(d, "side", "", dict, {})
-    r.unknown(st, {"mode", "detect", "measure", "positive", "min_size", "switch_after_s", "labels"}, "side")
-    side = SideRule(
-        mode=r.get(st, "mode", "side", str, "none", choices=("none", "per_side")),
-        detect=r.get(st, "detect", "side", str, "smaller", choices=SIDE_DETECT),
-        measure=r.get(st, "measure", "side", str, ""),
-        positive=r.get(st, "positive", "side", str, "left", choices=SIDES),
-        min_size=r.get(st, "min_size", "side", float, 0.0, lo=0.0, hi=360.0),
-        switch_after_s=r.get(st, "switch_after_s", "side", float, 1.0, lo=0.0, hi=30.0),
-        labels=r.get(st, "labels", "side", dict, {}),
-    )
-    if side.mode == "per_side" and side.measure not in measures:
-        raise r.fail("side.measure", f"per-side stretches need a side measure; {side.measure!r} is not in measures")
-
-    reps = None
-    if "reps" in d:
-        t = r.get(d, "reps", "", dict)
-        p = "reps"
-        r.unknown(t, {f.name for f in RepRule.__dataclass_fields__.values()}, p)
-        m = r.get(t, "measure", p, str)
-        if m not in measures:
-            raise r.fail(f"{p}.measure", f"no measure named {m!r}")
-        reps = RepRule(
-            measure=m, low_enter=r.get(t, "low_enter", p, float), low_exit=r.get(t, "low_exit", p, float),
-            high_enter=r.get(t, "high_enter", p, float), high_exit=r.get(t, "high_exit", p, float),
-            min_phase_s=r.get(t, "min_phase_s", p, float, 0.3, lo=0.0, hi=30.0),
-            min_rep_s=r.get(t, "min_rep_s", p, float, 1.0, lo=0.0, hi=120.0),
-            grace_s=r.get(t, "grace_s", p, float, 1.5, lo=0.0, hi=30.0),
-            target=r.get(t, "target", p, int, 10, lo=1, hi=1000),
-            low_cue=r.get(t, "low_cue", p, str, ""), high_cue=r.get(t, "high_cue", p, str, ""),
-            too_fast_cue=r.get(t, "too_fast_cue", p, str, RepRule.too_fast_cue),
-        )
-        if not (reps.low_enter < reps.low_exit <= reps.high_exit < reps.high_enter):
-            raise r.fail(f"{p}.low_exit", "thresholds must satisfy low_enter < low_exit <= high_exit < high_enter (hysteresis)")
-
-    hold = None
-    if "hold" in d:
-        t = r.get(d, "hold", "", dict)
-        p = "hold"
-        r.unknown(t, {f.name for f in HoldRule.__dataclass_fields__.values()}, p)
-        hold = HoldRule(
-            seconds=r.get(t, "seconds", p, float, lo=0.5, hi=600.0),
-            count=r.get(t, "count", p, int, 1, lo=1, hi=100),
-            min_enter_s=r.get(t, "min_enter_s", p, float, 1.0, lo=0.0, hi=30.0),
-            grace_s=r.get(t, "grace_s", p, float, 2.0, lo=0.0, hi=30.0),
-            extra_checks=tuple(r.get(t, "extra_checks", p, list, [])),
-            start_cue=r.get(t, "start_cue", p, str, HoldRule.start_cue),
-            done_cue=r.get(t, "done_cue", p, str, HoldRule.done_cue),
-            switch_cue=r.get(t, "switch_cue", p, str, HoldRule.switch_cue),
-        )
+    view = _view(r, d, measures)
+    side = _side(r, d, measures)
+    reps = _reps(r, d, measures)
+    hold = _hold(r, d)
     if reps is None and hold is None:
         raise r.fail("hold", "a stretch needs a [reps] or a [hold] table")
 
