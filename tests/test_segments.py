@@ -6,14 +6,13 @@ holds, angles within noise."""
 from __future__ import annotations
 
 import json
-from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from conftest import SAMPLES
-from coach.app.segments import END, SegmentedBackend, default_parts, head_share, plan_segments
+from coach.app.segments import END, SegmentedBackend, default_parts, frames_of, head_share, plan_segments
 from coach.io.trace import load_trace
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -58,12 +57,10 @@ class _Inner:
         self.closed = True
 
 
-def _done(k: int, n: int) -> Future:
-    f: Future = Future()
+def _done(k: int, n: int):
     lm = np.full((n, 33, 4), float(k))
     lm[0] = np.nan                                   # no person on a segment's first frame
-    f.set_result((np.arange(n) / 10.0, lm, np.full((n, 33, 3), float(k)), "m"))
-    return f
+    return frames_of((np.arange(n) / 10.0, lm, np.full((n, 33, 3), float(k)), "m"))
 
 
 def test_segmented_backend_hands_over_the_segments_in_order() -> None:

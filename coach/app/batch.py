@@ -202,9 +202,11 @@ def review_one(item: BatchItem, out_root: Path, choice: BackendChoice, write_vid
         return res
     t0 = time.perf_counter()
     backend = inner = None
+    used = choice
     try:
         spec = load_spec(item.pose, item.profile or None)
-        inner = take_backend(choice_for(choice, spec), reuse)
+        used = choice_for(choice, spec)                # the key it is kept under, mask or not
+        inner = take_backend(used, reuse)
         backend = _CountingBackend(inner, progress_q)
         out = review_video(item.video, spec, Path(out_root) / item.video.stem, backend=backend,
                            write_video=write_video, progress=False, profile=item.profile,
@@ -221,7 +223,7 @@ def review_one(item: BatchItem, out_root: Path, choice: BackendChoice, write_vid
             backend.close()
         if inner is not None:
             try:
-                give_back_backend(choice, inner, reuse and res.ok)
+                give_back_backend(used, inner, reuse and res.ok)
             except Exception:  # noqa: BLE001
                 pass
     res.seconds = time.perf_counter() - t0

@@ -22,7 +22,6 @@ import json
 import sys
 import tempfile
 import time
-from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -114,16 +113,13 @@ class _Replay:
     """A BackendChoice stand-in: the segments' landmarks in frame order (see SegmentedBackend)."""
 
     segments: tuple
+    segmentation: bool = False       # what coach/io/back_outline.choice_for may switch on: already in the segments
 
     def create(self):
-        from coach.app.segments import SegmentedBackend
+        from coach.app.segments import SegmentedBackend, frames_of
 
-        done = []
-        for seg in self.segments:
-            f: Future = Future()
-            f.set_result(seg)
-            done.append(f)
-        return SegmentedBackend(_NoModel(self.segments[0][3] if self.segments else "none"), 0, done)
+        return SegmentedBackend(_NoModel(self.segments[0][3] if self.segments else "none"), 0,
+                                [frames_of(seg) for seg in self.segments])
 
 
 def assemble_task(name: str, data: bytes, pose: str | None, why_no_pose: str, profile_name: str,
@@ -188,8 +184,12 @@ def run_on_ray(items: list[BatchItem], out_root: Path, address: str, choice: Bac
         parts = int(frames[k] / fps // segment_s) + 1 if fps else 1
         data = ray.put(it.video.read_bytes())
         if parts > 1:
+            from coach.io.back_outline import choice_for
+            from coach.rules.profiles import load_spec
+
+            seg_choice = choice_for(choice, load_spec(it.pose, it.profile or None))   # the mask, where read
             segs = plan_segments(frames[k], fps, parts)
-            traced = [seg_task.remote(it.video.name, data, s, choice) for s in segs]
+            traced = [seg_task.remote(it.video.name, data, s, seg_choice) for s in segs]
             refs[assemble.remote(it.video.name, data, *common, write_video, *traced)] = k
         else:
             refs[task.remote(it.video.name, data, *common, choice, write_video)] = k

@@ -7,7 +7,8 @@ overlay, encode), and tail segments, each traced (decode and pose only) by its o
 and graph. A segment starts `OVERLAP_S` early so that tracking has re-acquired the body by
 its first kept frame; the overlap's landmarks are dropped. When this process reaches the
 tail, a stand-in backend (`SegmentedBackend`) hands the engine the segments' landmarks
-instead of running the model, so every frame goes through the same engine, in order, once:
+instead of running the model (streamed a few frames at a time, so drawing the tail overlaps
+its tracing), so every frame goes through the same engine, in order, once:
 the report, trace and annotated video are written exactly as a one-process review writes
 them, with landmarks that differ only where a segment re-acquired the body (within noise).
 
@@ -18,10 +19,10 @@ The same `trace_segment` serves other executors (Ray tasks, coach/app/cluster.py
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing as mp
 import os
 import sys
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,14 +83,13 @@ def plan_segments(frames: int, fps: float, parts: int, head: float = 0.5,
     return segs
 
 
-def trace_segment(video: str, seg: Segment, choice: BackendChoice) -> tuple:
-    """Pose landmarks of frames [seg.start, seg.stop) of `video`, tracking from
-    seg.start - seg.warmup: (t (n,), lm (n, 33, 4) with NaN where no person, world
-    landmarks (n, 33, 3) or None when the backend gives none, model name, back outlines
-    (n, 25, 2) or None when the pose reads no back: coach/io/back_outline.py)."""
+def iter_segment(video: str, seg: Segment, choice: BackendChoice, model: list | None = None):
+    """Yield (t, lm (33, 4) or None, world (33, 3) or None, back outline (25, 2) or None) for
+    frames [seg.start, seg.stop) of `video`, tracking from seg.start - seg.warmup (the outline
+    only where `choice` asks for the person mask: coach/io/back_outline.py). `model` (a list)
+    receives the model's name."""
     import cv2
 
-    from coach.core.landmarks import N_LANDMARKS
     from coach.io.back_outline import back_of
     from coach.io.video_source import VideoSource
 
@@ -97,6 +97,8 @@ def trace_segment(video: str, seg: Segment, choice: BackendChoice) -> tuple:
     first = seg.start - seg.warmup
     src = VideoSource(video)
     backend = choice.create()
+    if model is not None:
+        model.append(backend.name)
     try:
         if first > 0:
             src.cap.set(cv2.CAP_PROP_POS_FRAMES, first)
@@ -104,12 +106,6 @@ def trace_segment(video: str, seg: Segment, choice: BackendChoice) -> tuple:
                 src.cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
                 for _ in range(first):
                     src.cap.grab()
-        ts: list[float] = []
-        lms: list[np.ndarray] = []
-        worlds: list[np.ndarray] = []
-        backs: list[np.ndarray | None] = []
-        has_world = False
-        none, no_world = np.full((N_LANDMARKS, 4), np.nan), np.full((N_LANDMARKS, 3), np.nan)
         for k, fr in enumerate(src):
             index = first + k
             if index >= seg.stop:
@@ -117,39 +113,95 @@ def trace_segment(video: str, seg: Segment, choice: BackendChoice) -> tuple:
             t = index / src.fps
             lm = backend.detect(cv2.cvtColor(fr.bgr, cv2.COLOR_BGR2RGB), t)
             if index >= seg.start:
-                ts.append(t)
-                lms.append(none if lm is None else lm)
-                world = getattr(backend, "last_world", None)
-                has_world |= world is not None
-                worlds.append(no_world if world is None or lm is None else world)
-                backs.append(back_of(backend, lm))
-        lm_arr = np.stack(lms) if lms else np.zeros((0, N_LANDMARKS, 4))
-        world_arr = np.stack(worlds) if has_world else None
-        return np.asarray(ts, np.float64), lm_arr, world_arr, backend.name, backs if choice.segmentation else None
+                yield (t, lm, (getattr(backend, "last_world", None) if lm is not None else None),
+                       back_of(backend, lm) if getattr(choice, "segmentation", False) else None)
     finally:
         backend.close()
         src.close()
 
 
-def _init_worker() -> None:
-    import cv2
+def trace_segment(video: str, seg: Segment, choice: BackendChoice) -> tuple:
+    """Pose landmarks of frames [seg.start, seg.stop) of `video`, tracking from
+    seg.start - seg.warmup: (t (n,), lm (n, 33, 4) with NaN where no person, world
+    landmarks (n, 33, 3) or None when the backend gives none, model name, back outlines
+    (n of (25, 2) or None) or None when the pose reads no back: coach/io/back_outline.py)."""
+    from coach.core.landmarks import N_LANDMARKS
 
-    cv2.setNumThreads(1)
+    name: list = []
+    ts, lms, worlds, backs = [], [], [], []
+    none, no_world = np.full((N_LANDMARKS, 4), np.nan), np.full((N_LANDMARKS, 3), np.nan)
+    for t, lm, world, back in iter_segment(video, seg, choice, name):
+        ts.append(t)
+        lms.append(none if lm is None else lm)
+        worlds.append(no_world if world is None else world)
+        backs.append(back)
+    has_world = any(np.isfinite(w).any() for w in worlds)
+    lm_arr = np.stack(lms) if lms else np.zeros((0, N_LANDMARKS, 4))
+    return (np.asarray(ts, np.float64), lm_arr, (np.stack(worlds) if has_world else None), name[0],
+            backs if getattr(choice, "segmentation", False) else None)
+
+
+def frames_of(result: tuple):
+    """(lm or None, world or None, back or None) per frame of a `trace_segment` result."""
+    ts, lms, worlds, _, *more = result
+    backs = more[0] if more else None
+    for j in range(len(ts)):
+        lm = lms[j] if np.isfinite(lms[j][:, 0]).any() else None
+        world = None if worlds is None or lm is None else worlds[j]
+        yield lm, world, (None if backs is None else backs[j])
+
+
+CHUNK_FRAMES = 5           # frames a tail process sends at a time: the head process renders as they come
+
+
+def _stream_segment(video: str, seg: Segment, choice: BackendChoice, q) -> None:
+    """A tail process: trace the segment and send its frames in small chunks, then None
+    (or the error's text), so the head process can score and draw them as they come."""
+    try:
+        chunk: list = []
+        for _, lm, world, back in iter_segment(video, seg, choice):
+            chunk.append((lm, world, back))
+            if len(chunk) >= CHUNK_FRAMES:
+                q.put(chunk)
+                chunk = []
+        if chunk:
+            q.put(chunk)
+        q.put(None)
+    except BaseException as e:  # noqa: BLE001 - handed to the head process
+        q.put(f"{type(e).__name__}: {e}")
+
+
+def _from_stream(q, proc):
+    """(lm, world, back) per frame from a tail process, waiting for each chunk; its error raised here."""
+    import queue as queue_mod
+
+    while True:
+        try:
+            item = q.get(timeout=0.5)
+        except queue_mod.Empty:
+            if not proc.is_alive():
+                raise RuntimeError(f"the process tracing part of the video died (exit code {proc.exitcode})") from None
+            continue
+        if item is None:
+            return
+        if isinstance(item, str):
+            raise RuntimeError(f"the process tracing part of the video failed: {item}")
+        yield from item
 
 
 class SegmentedBackend:
     """This process's backend for a split review: the model for the head's frames, then the
-    tail segments' landmarks, frame by frame, waiting for each segment as it is needed."""
+    tail segments' landmarks in frame order (`tail`: one iterable of (lm, world, back) per
+    segment), each frame as it becomes available."""
 
-    def __init__(self, inner: PoseBackend, head_frames: int, tail: list[Future]) -> None:
-        self.inner, self.head_frames, self.tail = inner, head_frames, tail
+    def __init__(self, inner: PoseBackend, head_frames: int, tail) -> None:
+        self.inner, self.head_frames = inner, head_frames
         self.name = inner.name
         self._i = 0
-        self._buf: tuple | None = None              # (t, lm, world or None) of the current segment
+        self._frames = itertools.chain.from_iterable(tail)
         self.last_world: np.ndarray | None = None
         self.last_back: np.ndarray | None = None    # the tail's back outline of this frame (none for the head)
         self.mask: np.ndarray | None = None         # the head's person mask of this frame
-        self._seg, self._j = 0, 0
         self._closed_inner = False
 
     def detect(self, rgb: np.ndarray, t: float) -> np.ndarray | None:
@@ -163,17 +215,8 @@ class SegmentedBackend:
         if not self._closed_inner:                 # free the head's graph (and its threads)
             self.inner.close()
             self._closed_inner = True
-        while self._buf is None or self._j >= len(self._buf[0]):
-            if self._seg >= len(self.tail):
-                self.last_world = None
-                return None                        # more frames than the segments traced
-            ts, lms, worlds, _, *more = self.tail[self._seg].result()
-            self._buf, self._seg, self._j = (ts, lms, worlds, more[0] if more else None), self._seg + 1, 0
-        lm, worlds, backs = self._buf[1][self._j], self._buf[2], self._buf[3]
-        self.last_world = None if worlds is None else worlds[self._j]
-        self.last_back = None if backs is None else backs[self._j]
-        self._j += 1
-        return None if not np.isfinite(lm[:, 0]).any() else lm
+        lm, self.last_world, self.last_back = next(self._frames, (None, None, None))   # past the traced frames: no person
+        return lm
 
     def close(self) -> None:
         if not self._closed_inner:
@@ -197,13 +240,22 @@ def review_split(video: Path, spec, out_dir: Path, parts: int, backend_choice: B
         return review_video(video, spec, out_dir, backend_choice=backend_choice, write_video=write_video,
                             progress=progress, profile=profile)
     ctx = mp.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=len(segs) - 1, mp_context=ctx, initializer=_init_worker) as pool:
-        tail = [pool.submit(trace_segment, str(video), s, backend_choice) for s in segs[1:]]
-        backend = SegmentedBackend(backend_choice.create(), segs[0].stop, tail)
-        try:
-            return review_video(video, spec, out_dir, backend=backend, write_video=write_video,
-                                progress=progress, profile=profile)
-        finally:
-            backend.close()
-            for f in tail:
-                f.cancel()
+    procs, tail = [], []
+    for seg in segs[1:]:
+        q = ctx.Queue()          # unbounded: a tail traced before the head is done must not wait (2 KB a frame)
+        p = ctx.Process(target=_stream_segment, args=(str(video), seg, backend_choice, q), daemon=True,
+                        name=f"coach-segment-{seg.start}")
+        p.start()
+        procs.append(p)
+        tail.append(_from_stream(q, p))
+    backend = SegmentedBackend(backend_choice.create(), segs[0].stop, tail)
+    try:
+        return review_video(video, spec, out_dir, backend=backend, write_video=write_video,
+                            progress=progress, profile=profile)
+    finally:
+        backend.close()
+        for p in procs:
+            p.join(timeout=5)
+            if p.is_alive():                       # stopped early (error, Ctrl-C): nobody reads its frames
+                p.terminate()
+                p.join()
