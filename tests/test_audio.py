@@ -9,6 +9,7 @@ import wave
 from pathlib import Path
 
 import numpy as np
+import pytest
 import pygame
 
 from coach.app import audio as au
@@ -178,3 +179,50 @@ def test_pyttsx3_speech_writes_a_real_wav(tmp_path):
 def test_problem_messages_name_the_fix():
     assert "espeak-ng" in au.tts_problem(OSError("libespeak-ng.so.1: cannot open shared object file"))
     assert "pip install" in au.tts_problem(ImportError("No module named 'pyttsx3'"))
+
+
+GUIDE = ("Kneeling Hip Flexor Stretch. From kneeling, step one foot forward: front knee at about 90 degrees, "
+         "over the ankle. Keep the torso upright and gently push the hips forward. Feel the stretch in the "
+         "front of the back hip. Hold 30 seconds, then switch sides.")
+
+
+def _wav_seconds_and_peak(path) -> tuple[float, int]:
+    with wave.open(str(path)) as w:
+        pcm = np.frombuffer(w.readframes(w.getnframes()), np.int16)
+        return w.getnframes() / w.getframerate(), int(np.abs(pcm).max()) if len(pcm) else 0
+
+
+@pytest.mark.skipif(not shutil.which("espeak-ng"), reason="the espeak-ng program is not installed")
+def test_first_spoken_cue_produces_audio():
+    """The first thing said (the set-up guide, long) used to be lost: pyttsx3 returned before
+    its WAV existed. Now the very first cue is synthesised whole and played."""
+    heard: list[tuple[str, float, int]] = []
+
+    class Recording:
+        def __init__(self):
+            self.inner = au.default_speech()
+
+        def synth(self, text, wav):
+            self.inner.synth(text, wav)
+            heard.append((text, *_wav_seconds_and_peak(wav)))
+
+    printed: list[str] = []
+    with Audio(speech_factory=Recording, say=printed.append) as a:
+        a.say(GUIDE)
+        assert a.wait_idle(30.0), (a.log, printed)
+        speech = statuses(a, "speech")
+    if not a.mixer_ok:
+        pytest.skip(f"no sound device to play on: {printed}")
+    assert speech == [(GUIDE, au.QUEUED), (GUIDE, au.SPOKEN)], (speech, printed)
+    assert heard and heard[0][0] == GUIDE
+    assert heard[0][1] > 8.0, heard        # some 50 words: well over 8 s of speech, not a stub
+    assert heard[0][2] > 1000, heard       # a voice, not silence
+
+
+@pytest.mark.skipif(not shutil.which("espeak-ng"), reason="the espeak-ng program is not installed")
+@pytest.mark.parametrize("engine", ["EspeakNgSpeech", "Pyttsx3Speech"])
+def test_the_first_long_wav_is_whole_when_synth_returns(tmp_path, engine):
+    out = tmp_path / "first.wav"
+    getattr(au, engine)().synth(GUIDE, out)          # the first call of a fresh engine
+    seconds, peak = _wav_seconds_and_peak(out)
+    assert seconds > 8.0 and peak > 1000

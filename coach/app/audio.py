@@ -1,7 +1,8 @@
 """Sound for the live coach: short tones for events and spoken cues through offline TTS.
 
 Tones are generated with numpy and played through pygame.mixer. Spoken cues go through
-pyttsx3 with the espeak-ng engine (system package `espeak-ng`), synthesised to a WAV in a
+the espeak-ng program (system package `espeak-ng`; pyttsx3's driver where only the library
+is there), synthesised to a WAV in a
 background worker and played through the same mixer, so speech never blocks the video
 loop and mute silences both. Only the newest waiting cue is spoken: a stale correction is
 worse than none. If the mixer, pyttsx3 or espeak-ng is missing or fails, the layer says
@@ -110,9 +111,31 @@ class SpeechEngine(Protocol):
     def synth(self, text: str, wav_path: Path) -> None: ...
 
 
+class EspeakNgSpeech:
+    """The espeak-ng program writes the WAV (`espeak-ng -w`): it has finished writing when
+    the process ends, so the first cue is as whole as the others. (pyttsx3's espeak driver
+    returned from its first save before the WAV existed, so the first cue, the spoken
+    set-up guide, was always lost, and it cut the last piece off every cue.)"""
+
+    def __init__(self, rate_wpm: int = 165, exe: str | None = None) -> None:
+        self.exe = exe or shutil.which("espeak-ng")
+        if not self.exe:
+            raise FileNotFoundError("espeak-ng is not on the PATH")
+        self.rate = rate_wpm
+
+    def synth(self, text: str, wav_path: Path) -> None:
+        import subprocess
+
+        r = subprocess.run([self.exe, "-s", str(self.rate), "-w", str(wav_path), "--", text],
+                           capture_output=True, text=True, timeout=30)
+        if r.returncode != 0 or not wav_path.exists() or wav_path.stat().st_size <= 44:
+            raise RuntimeError(f"espeak-ng produced no audio ({r.stderr.strip() or f'exit {r.returncode}'})")
+
+
 class Pyttsx3Speech:
     """pyttsx3 with the espeak-ng driver, rendered to a WAV file (played by our mixer, so
-    mute works and no `aplay` is needed)."""
+    mute works and no `aplay` is needed). Used where the espeak-ng program is missing but
+    its library is there; waits for the WAV, which the driver may write after it returned."""
 
     def __init__(self, rate_wpm: int = 165) -> None:
         import pyttsx3
@@ -125,8 +148,29 @@ class Pyttsx3Speech:
     def synth(self, text: str, wav_path: Path) -> None:
         self._engine.save_to_file(text, str(wav_path))
         self._engine.runAndWait()
-        if not wav_path.exists() or wav_path.stat().st_size <= 44:
+        if not wait_for_wav(wav_path, 2.0 + 0.3 * len(text.split())):
             raise RuntimeError("espeak-ng produced no audio")
+
+
+def wait_for_wav(path: Path, timeout_s: float) -> bool:
+    """Wait until `path` is a whole WAV file (readable, with frames); False on timeout."""
+    import wave
+
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        try:
+            with wave.open(str(path), "rb") as w:
+                if w.getnframes() > 0:
+                    return True
+        except (OSError, EOFError, wave.Error):
+            pass
+        time.sleep(0.02)
+    return False
+
+
+def default_speech() -> SpeechEngine:
+    """The espeak-ng program where it is installed, else pyttsx3's espeak-ng driver."""
+    return EspeakNgSpeech() if shutil.which("espeak-ng") else Pyttsx3Speech()
 
 
 def tts_problem(exc: BaseException) -> str:
@@ -174,7 +218,7 @@ class Audio:
         self._worker: threading.Thread | None = None
         if tts:
             self._worker = threading.Thread(target=self._speech_loop, name="coach-tts", daemon=True,
-                                            args=(speech_factory or Pyttsx3Speech,))
+                                            args=(speech_factory or default_speech,))
             self._worker.start()
         else:
             self.tts_ready.set()
