@@ -10,6 +10,10 @@ missing we say so before MediaPipe tries to download them and fails obscurely of
 from __future__ import annotations
 
 import os
+import atexit
+import re
+import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -24,6 +28,60 @@ from coach.errors import UserError
 # MediaPipe's C++ logging (glog/TFLite INFO and feedback-tensor warnings) is noise for users.
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+_NOISE = re.compile(rb"^(INFO: Created TensorFlow Lite|WARNING: All log messages before absl::InitializeLog"
+                    rb"|[IW]\d{4} \d\d:\d\d:\d\d[.\d]* +\d+ [\w.]+:\d+\])")
+_filter_on = False
+
+
+def filter_native_stderr() -> None:
+    """Drop MediaPipe's C++ chatter (TFLite INFO, absl I/W lines) from the process's stderr,
+    passing everything else through. The C++ side writes straight to file descriptor 2
+    from its own threads, whatever GLOG_minloglevel says, into the progress bar; so fd 2
+    becomes a pipe that a thread filters line by line. Idempotent; at exit the pipe is
+    drained and fd 2 restored, so no message is lost."""
+    global _filter_on
+    if _filter_on:
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        r, w = os.pipe()
+        os.dup2(w, 2)
+        os.close(w)
+    except (OSError, ValueError):        # no real stderr: nothing to filter
+        return
+    _filter_on = True
+
+    def pump() -> None:
+        with os.fdopen(r, "rb", buffering=0) as src:
+            buf = b""
+            while chunk := src.read(4096):
+                buf += chunk
+                parts = re.split(rb"([\r\n])", buf)       # text, separator, text, ..., rest
+                buf = parts.pop()
+                out = b"".join(parts[i] + parts[i + 1] for i in range(0, len(parts), 2)
+                               if not _NOISE.match(parts[i]))
+                if buf and buf[:1] not in (b"I", b"W"):  # a progress bar's text: show it now
+                    out, buf = out + buf, b""
+                if out:
+                    os.write(saved, out)
+            if buf and not _NOISE.match(buf):
+                os.write(saved, buf)
+
+    t = threading.Thread(target=pump, name="coach-stderr-filter", daemon=True)
+    t.start()
+
+    def restore() -> None:
+        try:
+            sys.stderr.flush()
+            os.dup2(saved, 2)            # closes the pipe's last writer: the pump drains and ends
+            t.join(timeout=2.0)
+        except (OSError, ValueError):
+            pass
+
+    atexit.register(restore)
 
 
 class BackendError(UserError, RuntimeError):
@@ -187,6 +245,7 @@ class BackendChoice:
     def create(self) -> PoseBackend:
         if os.environ.get(TEST_TRACE_ENV):
             return TraceReplayBackend(os.environ[TEST_TRACE_ENV])
+        filter_native_stderr()
         if self.model:
             return TasksPoseBackend(self.model, segmentation=self.segmentation)
         if self.fallback_fps > 0 and self.complexity > 0:
