@@ -30,15 +30,17 @@ def stretch_lines(rec: StretchRecord | dict[str, Any], spec: PoseSpec | None = N
     by_side: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for h in r.get("holds", []):
         by_side[h["side"]].append(h)
+    per_side = spec.hold.count if spec is not None and spec.hold else None
     for side in sorted(by_side):
         holds = by_side[side]
         done = sum(1 for h in holds if h.get("completed"))
-        good = sum(h.get("in_tolerance_s") or 0.0 for h in holds)
+        best = max(h.get("in_tolerance_s") or 0.0 for h in holds)
         target = holds[0].get("target_s") or 0.0
         label = (spec.side.labels.get(side, side) if spec is not None else side) if side in ("left", "right") else "Holds"
         label = label[:1].upper() + label[1:]
-        out.append(f"{label}: {done} of {len(holds)} hold{'s' if len(holds) != 1 else ''} done, "
-                   f"{_secs(good)} in good form (target {_secs(target)} each)")
+        want = per_side if per_side is not None else len(holds)
+        out.append(f"{label}: {min(done, want)} of {want} hold{'s' if want != 1 else ''} done, "
+                   f"longest {_secs(best)} in good form of {_secs(target)}")
     if not by_side and spec is not None and spec.hold and not r.get("holds_are_reps"):
         out.append("No hold was timed: the position was not reached")
     faults: dict[str, list[float]] = defaultdict(list)
@@ -66,7 +68,7 @@ def session_summary(records: Iterable[tuple[StretchRecord | dict[str, Any], Pose
     for rec, spec in recs:
         title = rec.title if isinstance(rec, StretchRecord) else rec.get("title", "")
         body = stretch_lines(rec, spec)
-        lines.append(f"{title}: " + ("; ".join(body) if body else "nothing recorded"))
+        lines += [f"{title}:"] + ([f"   {b}" for b in body] if body else ["   nothing recorded"])
     if not recs:
         lines.append("Nothing was recorded.")
     if stopped:

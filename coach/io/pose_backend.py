@@ -9,8 +9,8 @@ missing we say so before MediaPipe tries to download them and fails obscurely of
 
 from __future__ import annotations
 
-import os
 import atexit
+import os
 import re
 import sys
 import threading
