@@ -19,7 +19,8 @@ from coach.core import events as ev
 from coach.cli import main
 from coach.core.events import Event
 from coach.app.history_db import HistorySink, connect, import_record, load_set_rows
-from coach.app.html_report import build_report, rom_value, week_counts
+from coach.app.html_report import (build_report, measure_label, real_sessions, rom_figure, rom_value,
+                                   set_figure, week_counts)
 from coach.rules.pose_spec import load_pose
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -75,7 +76,8 @@ def test_report_is_self_contained_with_all_plots(tmp_path):
         assert png.shape[0] > 100 and png.shape[1] > 300 and png[..., :3].std() > 0.05
     # nothing external: no http(s) links, scripts or stylesheets by reference
     assert not re.search(r'(src|href)="(?!data:)', text) and "<script" not in text
-    assert "Session " + str(sid) in text and "torso_upright at 5.0 s (left)" in text
+    assert "Session " + str(sid) in text and "torso upright at 5 s (left side)" in text
+    assert "torso_upright" not in text and "back_hip" not in text          # no internal ids
     assert "met in 0 of the last 8 weeks" in text
 
 
@@ -84,7 +86,9 @@ def test_rom_and_week_counts(tmp_path):
     sid = fill_db(db)
     sets = load_set_rows(connect(db), sid)
     assert rom_value(sets[0]) == pytest.approx(28.5)          # mean high - low peak
-    assert rom_value(sets[1]) == 169.5                         # back hip: further is better
+    # back hip, further is better: the best hold's median during the hold (right: 160.5..169.5),
+    # not the peak over the whole span (which is the upright position between sides)
+    assert rom_value(sets[1]) == pytest.approx(165.0)
     from datetime import date
     counts = week_counts([date(2024, 5, 1), date(2024, 5, 3), date(2024, 5, 6)], date(2024, 5, 7), 2)
     assert counts == [(date(2024, 4, 29), 2), (date(2024, 5, 6), 1)]
@@ -155,3 +159,89 @@ def test_report_renders_in_headless_chromium(tmp_path):
         assert non_white > 0.02 and region.std() > 0.05, (x, y, w, h, non_white)
     # and the page outside the plots is mostly white background (the regions are not just everything)
     assert (img > 0.95).all(axis=2).mean() > 0.3
+
+
+# ---------------------------------------------------------------- what a physio reads
+
+def test_thresholds_are_inside_the_plot_and_legends_outside_the_data(tmp_path):
+    db = tmp_path / "h.sqlite"
+    sid = fill_db(db)
+    s = load_set_rows(connect(db), sid)[1]                       # hip flexor: data 88..170
+    fig = set_figure(s)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    FigureCanvasAgg(fig).draw()
+    bands = {b["measure"]: b for b in s["rules"]["bands"] if b["role"] != "setup"}
+    checked = 0
+    for ax in fig.axes[:-1]:
+        label = ax.get_ylabel()
+        m = next((m for m in bands if measure_label("kneeling_hip_flexor", m) in label), None)
+        if m is None:
+            continue
+        assert "degrees" in label
+        lo, hi = ax.get_ylim()
+        marks = [v for b in s["rules"]["bands"] if b["measure"] == m and b["role"] != "setup"
+                 for v in (b["min"], b["max"]) if v is not None]
+        assert all(lo < v < hi for v in marks), (m, lo, hi, marks)
+        # the band is not the whole panel: some of the axis lies outside every threshold
+        assert min(marks) - lo > 0 or hi - max(marks) > 0
+        leg = ax.get_legend()
+        assert leg is not None
+        assert leg.get_window_extent().x0 >= ax.get_window_extent().x1   # beside the plot, not on it
+        checked += 1
+    assert checked >= 2
+
+
+def test_hold_table_gives_the_angle_during_each_hold(tmp_path):
+    db = tmp_path / "h.sqlite"
+    sid = fill_db(db)
+    text = build_report(connect(db), [sid], tmp_path / "r.html").read_text()
+    assert "Back hip during the hold" in text
+    # left hold 1..19 s: back hip = 150 + t/2 -> 150.5..159.5, median 155
+    assert "155° (150°-160°)" in text or "155° (150°-159°)" in text, text[text.find("during the hold"):][:600]
+
+
+def test_trend_axis_of_one_day_is_that_day_not_years():
+    from datetime import datetime, timezone
+    import matplotlib.dates as mdates
+    day = datetime(2026, 12, 2, 9, tzinfo=timezone.utc)
+    fig = rom_figure({"Kneeling Hip Flexor Stretch": [(day, 160.0), (day.replace(hour=18), 165.0)]},
+                     {"Kneeling Hip Flexor Stretch": "deg"}, {"Kneeling Hip Flexor Stretch": "Back hip"})
+    lo, hi = fig.axes[0].get_xlim()
+    assert hi - lo < 3.0                                          # days, in matplotlib's date units
+    assert mdates.num2date(lo).year == 2026 and mdates.num2date(hi).year == 2026
+
+
+def test_adherence_counts_only_real_sessions(tmp_path):
+    con = connect(tmp_path / "h.sqlite")
+    hip = load_pose("kneeling_hip_flexor")
+
+    def session(seconds: float, complete: bool) -> int:
+        sink = HistorySink(con, kind="live")
+        sink.on_start(hip, "camera 0", "")
+        sink.on_finish({"pose": hip.name, "duration_s": seconds,
+                        "events": [{"kind": ev.SET_COMPLETE}] if complete else []})
+        sink.close()
+        return sink.session_id
+
+    short_try = session(25.0, False)
+    finished = session(70.0, True)
+    long_unfinished = session(180.0, False)
+    review = import_record(con, {"pose": hip.name, "title": hip.title, "duration_s": 300,
+                                 "events": [{"kind": ev.SET_COMPLETE}]}, kind="review")
+    assert real_sessions(con) == {finished, long_unfinished}
+    assert short_try not in real_sessions(con) and review not in real_sessions(con)
+
+
+def test_imported_review_brings_its_angles(tmp_path, capsys):
+    golden = Path(__file__).parent / "golden"
+    for ext in ("report.json", "trace.npz"):
+        shutil.copy(golden / f"hip_flexor_both.{ext}", tmp_path / f"hip_flexor_both.{ext}")
+    db = tmp_path / "h.sqlite"
+    assert main(["history", "--db", str(db), "--import", str(tmp_path / "hip_flexor_both.report.json")]) == 0
+    con = connect(db)
+    sets = load_set_rows(con, 1)
+    assert set(sets[0]["series"]) >= {"front_knee", "back_hip", "hip_flexion"}
+    ts = [p[0] for p in sets[0]["series"]["front_knee"]]
+    assert len(ts) > 100 and min(b - a for a, b in zip(ts, ts[1:])) >= 0.19   # 5 a second
+    text = build_report(con, [1], tmp_path / "r.html").read_text()
+    assert "no angle samples stored" not in text and "no samples" not in text

@@ -331,11 +331,13 @@ def _write_record_rows(con: sqlite3.Connection, set_id: int, d: dict[str, Any]) 
 
 def import_record(con: sqlite3.Connection, record: Any, *, started_at: str | None = None,
                   kind: str = "review", rules: dict[str, Any] | None = None,
-                  rom: dict[str, dict[str, str]] | None = None) -> int:
+                  rom: dict[str, dict[str, str]] | None = None,
+                  samples: list[tuple[float, str, str, float]] | None = None) -> int:
     """Store a finished StretchRecord (or its to_dict / `coach review` report JSON) as a
     session of its own, in one transaction, after validating it (HistoryError names what
     is wrong; nothing is written then). The same record imported again adds nothing and
-    returns the first session's id."""
+    returns the first session's id. `samples` ((t, side, measure, value), e.g. from
+    samples_from_trace) give the report its angle-over-time plots."""
     d = record.to_dict() if hasattr(record, "to_dict") else record
     d = validate_report(d)
     key = import_key(d)
@@ -358,11 +360,40 @@ def import_record(con: sqlite3.Connection, record: Any, *, started_at: str | Non
         set_id = _start_set_rows(con, sid, d["pose"], d.get("title") or d["pose"], d.get("profile") or "",
                                  source=d.get("source") or "", rules=rules, started_at=when)
         _write_record_rows(con, set_id, d)
+        if samples:
+            con.executemany("INSERT INTO samples(set_id, t, side, measure, value) VALUES (?,?,?,?,?)",
+                            [(set_id, t, side, m, v) for t, side, m, v in samples])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     return sid
+
+
+def trace_for_report(path: str | os.PathLike) -> Path | None:
+    """The landmark trace `coach review` wrote next to a report (X.report.json -> X.trace.npz)."""
+    p = Path(path)
+    t = p.with_name(p.name.replace(".report.json", ".trace.npz"))
+    return t if t != p and t.is_file() else None
+
+
+def samples_from_trace(trace_path: str | os.PathLike, pose: str, profile: str | None = None
+                       ) -> list[tuple[float, str, str, float]]:
+    """A reviewed video's measures at SAMPLE_HZ, re-scored from its saved trace (no pose
+    model runs), so an imported review plots its angles like a live session."""
+    from coach.core.scoring import score_trace
+    from coach.io.trace import load_trace
+    from coach.rules.profiles import load_spec
+
+    scored = score_trace(load_trace(Path(trace_path)), load_spec(pose, profile), keep_results=True)
+    out: list[tuple[float, str, str, float]] = []
+    last = -1e9
+    for r in scored.results or []:
+        if r.t - last < 1.0 / SAMPLE_HZ - 1e-9:
+            continue
+        last = r.t
+        out += [(float(r.t), r.side, n, float(v)) for n, v in r.measures.items() if v is not None]
+    return out
 
 
 def import_key(d: dict[str, Any]) -> str:
@@ -433,7 +464,9 @@ def validate_report(d: Any, where: str = "report") -> dict[str, Any]:
 def import_json(con: sqlite3.Connection, path: str | os.PathLike, rom: dict[str, dict[str, str]] | None = None) -> int:
     """Import a `coach review` report JSON file; its modification time dates the session."""
     d, when = read_report_json(path)
-    return import_record(con, d, started_at=when, rom=rom)
+    trace = trace_for_report(path)
+    return import_record(con, d, started_at=when, rom=rom,
+                         samples=samples_from_trace(trace, d["pose"]) if trace is not None else None)
 
 
 def read_report_json(path: str | os.PathLike) -> tuple[dict[str, Any], str]:

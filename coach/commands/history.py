@@ -6,6 +6,7 @@ import argparse
 
 from coach.app.routine import load_plan
 from coach.app.history_db import (SessionSummary, connect, default_db_path, import_record, parse_date,
+                                  samples_from_trace, trace_for_report,
                                   read_report_json, session_ids, session_summaries)
 from coach.app.recovery import recover
 from coach.commands.common import add_db_arg
@@ -32,7 +33,9 @@ def run(args: argparse.Namespace) -> int:
     rom = load_plan().rom if reports else None
     for f, d, when in reports:
         before = set(session_ids(con))
-        sid = import_record(con, d, started_at=when, rom=rom)
+        trace = trace_for_report(f)         # the review's angles, for the report's plots
+        samples = samples_from_trace(trace, d["pose"]) if trace is not None else None
+        sid = import_record(con, d, started_at=when, rom=rom, samples=samples)
         print(f"imported {f} as session {sid}" if sid not in before else f"{f}: already imported as session {sid}")
     rows = session_summaries(con, since)
     if not rows:
