@@ -197,9 +197,17 @@ def test_routine_window_safety_then_pain_stop_saves_everything(tmp_path, monkeyp
         if key is not None:
             pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0))
 
+    held: list = []
+    from coach.app.window import LiveWindow
+    monkeypatch.setattr(LiveWindow, "hold_summary", lambda self, view, timeout_s: held.append((view, timeout_s)))
     db = tmp_path / "h.sqlite"
-    ended, sid = run_routine(str(video), plan, specs, db=db, backend=StickBackend(), on_loop=on_loop)
+    ended, sid = run_routine(str(video), plan, specs, db=db, backend=StickBackend(), on_loop=on_loop,
+                             summary_s=30.0)
     assert ended == "stopped" and seen == ["safety", "warmup", "preview", "stretch"]
+    # the stopped screen stays (until a key or 30 s) instead of the window vanishing
+    [(view, timeout)] = held
+    assert timeout == 30.0 and view.title == "Stopped" and "Everything so far is saved." in view.lines
+    assert any("Kneeling Hip Flexor Stretch" in line for line in view.lines)
     con = connect(db)
     assert get_meta(con, SAFETY_KEY) is not None            # remembered: no screen next time
     [s] = session_summaries(con)
