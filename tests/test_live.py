@@ -404,3 +404,27 @@ def test_the_set_up_guide_is_also_spoken(clip, cat_cow, tmp_path):
     spec = load_pose("cat_cow")
     first = next(e for e in log if e.kind == "speech")
     assert first.text.startswith(spec.title) and spec.instructions[0] in first.text
+
+
+def test_live_ends_on_a_summary_screen_that_waits_and_shows_the_set_summary(clip, cat_cow, tmp_path, monkeypatch):
+    """With a 3-rep target the clip's 3 reps complete the set: the end-of-set screen comes up
+    during the run; at the end the session's summary is held (until a key or summary_s)
+    before the window closes."""
+    from dataclasses import replace
+
+    from coach.app.window import LiveWindow
+
+    times, frames = cat_cow
+    held, shown = [], []
+    monkeypatch.setattr(LiveWindow, "hold_summary", lambda self, view, timeout_s: held.append((view, timeout_s)))
+    real_show_summary = LiveWindow.show_summary
+    monkeypatch.setattr(LiveWindow, "show_summary", lambda self, view: (shown.append(view), real_show_summary(self, view)))
+    spec = load_pose("cat_cow")
+    spec = replace(spec, reps=replace(spec.reps, target=3))
+    res = run_live(clip, spec, backend=TimedBackend(frames), out_dir=tmp_path, name="s", speed=SPEED, guide_s=0.0,
+                   summary_s=20.0)
+    assert res.record.rep_count == 3
+    [(view, timeout)] = held
+    assert timeout == 20.0 and view.title == "Session complete"
+    assert any(line.strip() == "Reps: 3 of 3" for line in view.lines), view.lines
+    assert shown and shown[0].title == "Set complete: Cat-Cow Pose"

@@ -23,13 +23,14 @@ from typing import Any, Callable, Iterable, Protocol
 import cv2
 import numpy as np
 
+from coach.core import events as ev
 from coach.core.engine import FrameResult
 from coach.core.events import Event
 from coach.app.overlay import draw_overlay, draw_skeleton
 from coach.io.back_outline import back_of, choice_for
 from coach.io.pose_backend import BackendChoice, PoseBackend
 from coach.rules.pose_spec import PoseSpec
-from coach.core.record import StretchRecord, output_paths, write_csv, write_json
+from coach.core.record import StretchRecord, build_record, output_paths, write_csv, write_json
 from coach.core.session import Session
 from coach.io.outputs import prepare_out_dir
 from coach.io.atomic import commit, temp_path
@@ -132,6 +133,29 @@ def _guarded(what: str, fn: Callable[..., Any], *args: Any) -> str | None:
         log.exception("%s failed; coaching goes on", what)
         return f"{what} failed: {e}"
     return None
+
+
+SET_SUMMARY_S = 12.0     # the end-of-set screen, unless a key closes it first
+
+
+def set_summary_view(session: Session, spec: PoseSpec, model: str, profile: str) -> Any:
+    """The end-of-set screen from the Session so far (the set goes on being recorded)."""
+    from coach.app.summary import close_hint, set_summary
+
+    part = build_record(session.engine, source=session.source, duration_s=session.last_t, frames=session.frames,
+                        frames_with_person=session.frames_with_person, model=model, profile=profile)
+    return set_summary(part, spec, next_step="Next: rest, or press q to finish.", hint=close_hint(SET_SUMMARY_S))
+
+
+def _end_screen(window: Any, record: StretchRecord | None, spec: PoseSpec, end_reason: str,
+                complete: bool, timeout_s: float) -> None:
+    """The end-of-session (or stopped) screen, up until a key or `timeout_s`."""
+    from coach.app.summary import close_hint, session_summary
+
+    stopped = "" if complete else f"The session stopped: {end_reason}."
+    view = session_summary([(record, spec)] if record is not None else [], stopped=stopped,
+                           hint=close_hint(timeout_s))
+    window.hold_summary(view, timeout_s)
 
 
 def guide_lines(spec: PoseSpec) -> list[str]:
@@ -345,6 +369,7 @@ class LiveLoop:
             end_reason = f"stopped by an error: {type(e).__name__}: {e}"
             raise
         finally:
+            window, self.window = self.window, None      # kept open for the summary screen
             self.close()
             frames, last_t, video = session.frames, session.last_t, self._writer is not None
             paths = self._paths
@@ -362,6 +387,11 @@ class LiveLoop:
                 report_csv=paths.get("report.csv") if frames else None,
                 trace=paths.get("trace.npz") if frames else None,
                 video=paths.get("annotated.mp4") if video else None, save_errors=errors)
+            if window is not None:
+                if self.cfg.summary_s > 0 and end_reason != INTERRUPTED and not end_reason.startswith("stopped by an error"):
+                    _guarded("summary screen", _end_screen, window, record, spec, end_reason, complete,
+                             self.cfg.summary_s)
+                _guarded("closing window", window.close)
         return result
 
 
@@ -381,6 +411,8 @@ class _OneStretch:
         self.last_img: np.ndarray | None = None
         self.result: FrameResult | None = None
         self.redraw = False
+        self.set_view: Any = None               # the end-of-set screen, up until a key or SET_SUMMARY_S
+        self.set_view_until = 0.0
 
     def run(self) -> str:
         loop, cfg = self.loop, self.loop.cfg
@@ -423,6 +455,9 @@ class _OneStretch:
         loop = self.loop
         self.result, bgr = loop.analyse(fr, fr.t - self.t_offset)
         self.last_raw_t = fr.t
+        if loop.window is not None and any(e.kind == ev.SET_COMPLETE for e in self.result.events):
+            self.set_view = set_summary_view(loop.session, self.spec, loop.backend.name, loop.cfg.profile)
+            self.set_view_until = loop.clock() + SET_SUMMARY_S
         img = draw_skeleton(bgr if loop.cfg.mirror else bgr.copy(), self.result)
         if loop.window is not None:
             self.show(img)
@@ -442,7 +477,9 @@ class _OneStretch:
             self.redraw = True
             if k == QUIT or k.key in (pygame.K_q, pygame.K_ESCAPE):
                 return True
-            if self.guide:
+            if self.set_view is not None:
+                self.set_view = None       # any key closes the end-of-set screen
+            elif self.guide:
                 self.guide = None          # any key closes the guide
             elif k.key == pygame.K_t and panel is not None:
                 self.show_panel = not self.show_panel
@@ -482,6 +519,10 @@ class _OneStretch:
         from coach.app.hud import hud_view
 
         loop = self.loop
+        if self.set_view is not None and loop.clock() < self.set_view_until:
+            loop.window.show_summary(self.set_view)
+            return
+        self.set_view = None
         hud = hud_view(self.spec, self.result, image_size=(loop.src.width, loop.src.height), help=self.help_line(),
                        status=self.status_line(), paused=self.paused, guide=self.guide)
         loop.window.show(img, self.help_line(), self.status_line(), self.guide, self.paused,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -19,14 +20,16 @@ import numpy as np
 from coach.app import routine as rt
 from coach.app.history_db import HistorySink, connect, get_meta, now_iso, set_meta
 from coach.app.live import LiveConfig, LiveLoop
-from coach.app.overlay import draw_overlay
+from coach.app.hud import hud_view
+from coach.app.overlay import draw_skeleton
+from coach.app.summary import close_hint, session_summary, stretch_lines
 from coach.app.routine import Notice, Routine, RoutinePlan
 from coach.io.pose_backend import BackendChoice, PoseBackend
 from coach.rules.pose_spec import PoseSpec
 
 log = logging.getLogger(__name__)
 SAFETY_KEY = "safety_accepted"
-HELP = "space/Enter next   p pain: stop   m mute   q quit"
+HELP = "space/Enter next   p pain: stop   m sound   f full screen   q quit"
 
 
 def _guarded(what: str, fn: Callable[..., Any], *args: Any) -> Any:
@@ -58,12 +61,6 @@ def screen_lines(r: Routine, spec: PoseSpec | None, t: float) -> list[str] | Non
     return None
 
 
-def banner(img: np.ndarray, text: str) -> np.ndarray:
-    cv2.rectangle(img, (0, 0), (img.shape[1], 40), (0, 0, 0), -1)
-    cv2.putText(img, text, (10, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (40, 210, 240), 2, cv2.LINE_AA)
-    return img
-
-
 class RoutineLoop:
     """The routine's steps on a LiveLoop: a Session starts with each stretch and ends (its
     set saved to the history, its trace and report to out_dir) when the step moves on."""
@@ -75,6 +72,16 @@ class RoutineLoop:
         self.stretch_t0 = 0.0
         self.last_img: np.ndarray | None = None
         self.ended = "quit"
+        self.result: Any = None                            # the running stretch's last result
+        self.done_sets: list[tuple[Any, PoseSpec]] = []    # (record, spec) of each set, for the summaries
+
+    def end_set(self) -> None:
+        """End the running stretch's set (saved) and keep its record for the summaries."""
+        spec = self.loop.session.spec if self.loop.session is not None else None
+        record, _ = self.loop.end_set(keep_empty=True)
+        if record is not None and spec is not None:
+            self.done_sets.append((record, spec))
+        self.result = None
 
     def handle(self, notices: list[Notice], now: float) -> None:
         """Say each notice; on a new step save the safety acceptance, end the stretch that
@@ -88,7 +95,7 @@ class RoutineLoop:
             if n.prev is not None and n.prev.kind == rt.SAFETY and routine.safety_accepted:
                 _guarded("saving safety acceptance", set_meta, self.con, SAFETY_KEY, now_iso())
             if n.prev is not None and n.prev.kind == rt.STRETCH:
-                loop.end_set(keep_empty=True)
+                self.end_set()
             if n.step.kind == rt.STRETCH:
                 spec = self.specs[n.step.pose]
                 self.history.round = n.step.round
@@ -146,30 +153,49 @@ class RoutineLoop:
             if routine.step.kind == rt.STRETCH and loop.session is not None:
                 t = max(loop.session.last_t, (fr.captured_at - t0) - self.stretch_t0)
                 res, bgr = loop.analyse(fr, t)
-                img = draw_overlay(bgr.copy(), loop.session.spec, res)
+                self.result = res
+                img = draw_skeleton(bgr.copy(), res)
                 self.handle(routine.on_events(now, res.events), now)
             else:
                 img = (cv2.flip(fr.bgr, 1) if loop.cfg.mirror else fr.bgr).copy()
             self.last_img = img
-        shown = self.last_img.copy() if self.last_img is not None else None
-        if shown is not None and (b := routine.banner(now)):
-            shown = banner(shown, b)
-        loop.window.show(shown, HELP, f"{routine.step.kind} {routine.step.round or ''}".strip(),
-                         screen_lines(routine, spec, now))
+        status = f"Round {routine.step.round} of {routine.rounds}" if routine.step.round else ""
+        lines = screen_lines(routine, spec, now)
+        if lines and routine.step.kind == rt.REST and self.done_sets:      # the set just done, then what is next
+            rec, sp = self.done_sets[-1]
+            lines = [f"Set complete: {sp.title}", *stretch_lines(rec, sp), *lines[1:]]
+        if routine.step.kind == rt.STRETCH and loop.session is not None and self.result is not None and not lines:
+            sp = loop.session.spec
+            hud = hud_view(sp, self.result, image_size=(loop.src.width, loop.src.height), help=HELP, status=status,
+                           title=f"{sp.title}: round {routine.step.round} of {routine.rounds}")
+            if (b := routine.banner(now)):              # a side switch: in the cue band, not over the title
+                hud = replace(hud, cue=b, cue_tone="info")
+            loop.window.show(self.last_img, HELP, status, hud=hud)
+        else:
+            loop.window.show(self.last_img, HELP, status, lines)
+
+    def end_screen(self, timeout_s: float) -> None:
+        """The session's summary, or the stopped screen, up until a key or `timeout_s`."""
+        why = {"stopped": "You pressed the pain key (or the time ran out), so the routine stopped.",
+               "quit": "You quit the routine.", "camera ended": "The camera stopped delivering pictures."}
+        view = session_summary(self.done_sets, stopped="" if self.ended == "done" else why.get(self.ended, self.ended),
+                               hint=close_hint(timeout_s))
+        self.loop.window.hold_summary(view, timeout_s)
 
 
 def run_routine(source: str | int, plan: RoutinePlan, specs: dict[str, PoseSpec], *, rounds: int | None = None,
                 db: str | Path | None = None, backend: PoseBackend | None = None,
                 backend_choice: BackendChoice = BackendChoice(), audio: Any = None, profile: str = "",
                 mirror: bool = False, max_seconds: float | None = None, out_dir: Path | None = None,
-                clock: Callable[[], float] = time.monotonic,
+                fullscreen: bool = False, summary_s: float = 0.0, clock: Callable[[], float] = time.monotonic,
                 on_loop: Callable[[Routine, int], None] | None = None) -> tuple[str, int | None]:
     """Run the routine; returns (how it ended: done | stopped | quit | camera ended |
     interrupted, session id). Each stretch's set is written to the history as it goes; a
     stop or crash keeps it. out_dir: each stretch's trace and events stream there
     (coach/io/stream.py) and end as <pose>_r<round>_<time>.trace.npz and .report.json/.csv;
     a killed routine loses at most 1 s. on_loop(routine, frames analysed in this stretch)
-    runs each loop turn (tests post keys)."""
+    runs each loop turn (tests post keys). summary_s: at the end (done, pain stop, quit) the
+    session's summary or the stopped screen stays up until a key or this many seconds."""
     con = connect(db)
     history = HistorySink(con, kind="routine", rom=plan.rom)
     routine = Routine(plan, rounds, safety_accepted=get_meta(con, SAFETY_KEY) is not None,
@@ -181,7 +207,7 @@ def run_routine(source: str | int, plan: RoutinePlan, specs: dict[str, PoseSpec]
     backend_choice = choice_for(backend_choice, list(specs.values()))
     loop = LiveLoop(source, backend=backend, backend_choice=backend_choice, audio=audio, sinks=(history,),
                     config=LiveConfig(max_seconds=max_seconds, out_dir=out_dir, mirror=mirror, profile=profile,
-                                      guide_s=0.0), clock=clock)
+                                      guide_s=0.0, fullscreen=fullscreen, summary_s=summary_s), clock=clock)
     driver = RoutineLoop(loop, routine, specs, history, con, on_loop)
     loop.open()
     try:
@@ -192,7 +218,9 @@ def run_routine(source: str | int, plan: RoutinePlan, specs: dict[str, PoseSpec]
     except KeyboardInterrupt:
         driver.ended = "interrupted"
     finally:
-        _guarded("finishing the stretch", loop.end_set, None, True)
+        _guarded("finishing the stretch", driver.end_set)
+        if summary_s > 0 and driver.ended != "interrupted" and loop.window is not None:
+            _guarded("summary screen", driver.end_screen, summary_s)
         _guarded("closing the history session", history.close, "finished" if driver.ended == "done" else "stopped")
         loop.close()
     return driver.ended, history.session_id

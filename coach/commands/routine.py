@@ -17,6 +17,10 @@ def run(args: argparse.Namespace) -> int:
     from coach.app.routine_live import run_routine
     from coach.rules.profiles import load_spec
 
+    from coach.app.window import NO_DISPLAY, display_available
+
+    if not display_available():
+        raise UserError(NO_DISPLAY)
     plan = load_plan()
     if args.rounds not in (None, *plan.allowed_rounds):
         raise UserError(f"--rounds must be one of {list(plan.allowed_rounds)}")
@@ -30,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         ended, sid = run_routine(args.camera, plan, specs, rounds=args.rounds, db=args.db,
                                  backend_choice=backend_choice(args), audio=audio,
-                                 profile=str(args.profile or ""), mirror=args.mirror, out_dir=out)
+                                 profile=str(args.profile or ""), mirror=args.mirror, out_dir=out,
+                                 fullscreen=args.fullscreen, summary_s=args.summary_s)
     finally:
         if audio is not None:
             audio.close()
@@ -54,6 +59,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rounds", type=int, choices=(2, 3), help="times through the sequence (default: the plan's, 2)")
     p.add_argument("--camera", default="0", metavar="0|FILE", help="camera index (default 0) or a video file")
     p.add_argument("--mirror", action="store_true", help="flip selfie-camera frames left-right")
+    p.add_argument("--fullscreen", action="store_true", help="start fullscreen (f toggles it)")
+    p.add_argument("--summary-s", type=float, default=30.0, metavar="S",
+                   help="keep the summary (or stopped) screen at the end up until a key or S seconds (default 30)")
     p.add_argument("--profile", metavar="FILE", help="a patient's threshold profile (see `coach calibrate`)")
     p.add_argument("--mute", action="store_true", help="no tones or speech")
     p.add_argument("--no-tts", action="store_true", help="tones only, no spoken cues")
