@@ -17,7 +17,7 @@ import pygame
 from coach.rules.pose_spec import PoseSpec, SpecError, load_pose
 from coach.rules.profiles import diff, save_overrides, spec_with, step_of, thresholds, unit_of
 
-BG = (20, 24, 28, 200)
+BG = (20, 24, 28, 232)
 FG = (230, 230, 230)
 SEL = (255, 210, 80)
 OK = (90, 210, 120)
@@ -50,6 +50,7 @@ class TuningPanel:
         self.profile_path = Path(profile_path) if profile_path else None
         self.who = who
         self.width = width
+        self._font_px = 0
         base = load_pose(spec.name)
         self.overrides: dict[str, Any] = {k: b for k, (_, b) in diff(base, spec).items()}
         self.defaults = thresholds(base)
@@ -154,14 +155,22 @@ class TuningPanel:
         return out
 
     def draw(self, surface: pygame.Surface, result: Any) -> None:
+        """Over the window's top right (the coaching panel, not the person in the image),
+        in a font that scales with the window and as wide as its longest row, so no row
+        is cut off; long rows are shortened only when the window is too narrow."""
         if not pygame.font.get_init():
             pygame.font.init()
-        if self._font is None:
-            self._font = pygame.font.Font(None, 18)
+        W, H = surface.get_size()
+        px = max(16, int(H * 0.03))
+        if self._font is None or self._font_px != px:
+            self._font, self._font_px = pygame.font.Font(None, px), px
         rows = self.lines(result)
-        h = 8 + 17 * len(rows)
-        box = pygame.Surface((self.width, h), pygame.SRCALPHA)
+        line_h = self._font.get_linesize()
+        width = min(W - 16, max(self.width, 16 + max(self._font.size(t)[0] for t, _ in rows)))
+        box = pygame.Surface((width, 8 + line_h * len(rows)), pygame.SRCALPHA)
         box.fill(BG)
         for i, (text, colour) in enumerate(rows):
-            box.blit(self._font.render(text, True, colour), (8, 5 + 17 * i))
-        surface.blit(box, (max(0, surface.get_width() - self.width - 8), 8))
+            while text and self._font.size(text)[0] > width - 16:
+                text = text[:-2] + "…"
+            box.blit(self._font.render(text, True, colour), (8, 4 + line_h * i))
+        surface.blit(box, (max(0, W - width - 8), 8))
