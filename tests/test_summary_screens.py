@@ -105,3 +105,15 @@ def test_mediapipe_chatter_is_filtered_from_stderr_and_the_rest_kept():
     assert "TensorFlow" not in r.stderr and "W0000" not in r.stderr and "I0000" not in r.stderr
     assert "absl" not in r.stderr
     assert "review clip:  50%" in r.stderr and "coach: error: a real problem" in r.stderr
+
+
+def test_history_table_has_no_zero_over_zero():
+    from coach.app.history_db import SessionSummary
+    from coach.commands.history import table_lines
+
+    rows = [SessionSummary(1, "2026-12-02T08:00:00+00:00", "live", "finished", ["Cat-Cow Pose"], [], 10, 0, 0, 0),
+            SessionSummary(2, "2026-12-02T09:00:00+00:00", "live", "stopped", ["Kneeling Hip Flexor Stretch"], [],
+                           0, 2, 1, 1)]
+    text = "\n".join(table_lines(rows))
+    assert "0/0" not in text and "1 of 2" in text
+    assert re.search(r"Cat-Cow Pose\s+10\s+-\s", text), text

@@ -13,12 +13,13 @@ from coach.commands.common import add_db_arg
 
 
 def table_lines(rows: list[SessionSummary]) -> list[str]:
-    """Fixed-width table: id, date, stretches, reps, holds (completed/all), faults, profile."""
-    head = ["id", "date", "stretches", "reps", "holds", "faults", "profile", "status"]
+    """Fixed-width table: id, date, stretches, reps, holds finished, faults, profile; "-"
+    where a stretch has no reps or no holds (not "0/0")."""
+    head = ["id", "date", "stretches", "reps", "holds finished", "faults", "profile", "status"]
     body = [[str(r.id), r.started_at[:16].replace("T", " "),
              ", ".join(r.stretches) if len(r.stretches) < 3 else f"{len(r.stretches)} stretches",
-             str(r.reps), f"{r.holds_completed}/{r.holds}", str(r.faults), ", ".join(r.profiles) or "-",
-             f"{r.kind}, {r.status}"] for r in rows]
+             str(r.reps) if r.reps else "-", f"{r.holds_completed} of {r.holds}" if r.holds else "-",
+             str(r.faults), ", ".join(r.profiles) or "-", f"{r.kind}, {r.status}"] for r in rows]
     widths = [max(len(x[i]) for x in [head] + body) for i in range(len(head))]
     fmt = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
     return [fmt(head), fmt(["-" * w for w in widths])] + [fmt(b) for b in body]
