@@ -175,8 +175,8 @@ def test_history_command_prints_table(tmp_path, capsys):
                   started_at="2024-05-06T08:30:00+00:00")
     assert main(["history", "--db", str(db)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == ["id", "date", "stretches", "reps", "holds", "faults", "profile", "status"]
-    assert "2024-05-06 08:30" in out[2] and "Pelvic Tilt" in out[2] and "1/1" in out[2] and "gentle" in out[2]
+    assert out[0].split() == ["id", "date", "stretches", "reps", "holds", "finished", "faults", "profile", "status"]
+    assert "2024-05-06 08:30" in out[2] and "Pelvic Tilt" in out[2] and "1 of 1" in out[2] and "gentle" in out[2]
 
 
 def test_rom_measure_from_the_plan_or_the_rules():
