@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")   # coach says what is wrong with a video or
     os.environ.setdefault("OPENCV_LOG_LEVEL", "OFF")        # a camera itself, in one line
+    os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")    # Ctrl-C stays Ctrl-C (SDL would make it a quit)
     _quiet_logging()
     old_term = _sigterm_as_ctrl_c()
     try:

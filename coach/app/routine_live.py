@@ -75,10 +75,15 @@ class RoutineLoop:
         self.result: Any = None                            # the running stretch's last result
         self.done_sets: list[tuple[Any, PoseSpec]] = []    # (record, spec) of each set, for the summaries
 
-    def end_set(self) -> None:
-        """End the running stretch's set (saved) and keep its record for the summaries."""
-        spec = self.loop.session.spec if self.loop.session is not None else None
-        record, _ = self.loop.end_set(keep_empty=True)
+    def end_set(self, interrupted: bool = False) -> None:
+        """End the running stretch's set (saved) and keep its record for the summaries.
+        `interrupted` (Ctrl-C): the set is marked partial, in JSON and CSV."""
+        session = self.loop.session
+        spec = session.spec if session is not None else None
+        cut = None if not interrupted or session is None else {
+            "t": round(session.last_t, 2), "kind": "incomplete", "text": "routine interrupted (Ctrl-C)",
+            "side": "none", "data": {}}
+        record, _ = self.loop.end_set(cut, keep_empty=True)
         if record is not None and spec is not None:
             self.done_sets.append((record, spec))
         self.result = None
@@ -218,7 +223,7 @@ def run_routine(source: str | int, plan: RoutinePlan, specs: dict[str, PoseSpec]
     except KeyboardInterrupt:
         driver.ended = "interrupted"
     finally:
-        _guarded("finishing the stretch", driver.end_set)
+        _guarded("finishing the stretch", driver.end_set, driver.ended == "interrupted")
         if summary_s > 0 and driver.ended != "interrupted" and loop.window is not None:
             _guarded("summary screen", driver.end_screen, summary_s)
         _guarded("closing the history session", history.close, "finished" if driver.ended == "done" else "stopped")

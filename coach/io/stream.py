@@ -65,15 +65,15 @@ class StreamSink:
 
     # -- protocol
     def on_start(self, spec: Any, source: str = "", profile: str = "") -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
         self.set_id = getattr(getattr(self.history, "_open", None), "set_id", None)
+        if self.history is not None and self.set_id is not None:   # first, so recovery finds even a bare folder
+            set_stream(self.history.con, self.set_id, str(self.dir.resolve()))
+        self.dir.mkdir(parents=True, exist_ok=True)
         head = {"version": 1, "pose": spec.name, "title": spec.title, "pose_source": str(spec.source),
                 "profile": str(profile or ""), "source": str(source), "width": self.width, "height": self.height,
                 "model": self.model, "stem": self.stem, "pid": os.getpid(),
                 "started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "set_id": self.set_id}
         atomic.write_text(self.dir / HEAD, json.dumps(head, indent=1))
-        if self.history is not None and self.set_id is not None:
-            set_stream(self.history.con, self.set_id, str(self.dir.resolve()))
         self._open = True
         self._last_write = self.clock()
 
@@ -234,10 +234,12 @@ def recover_streams(con: sqlite3.Connection | None, out_dirs: Iterable[Path | st
             folder = Path(stream)
             if folder.is_dir() and not _writer_alive(folder):
                 done += finalise_stream(folder, con)
+                atomic.sweep_temps(folder.parent)     # a final output the dead process was writing
             if not folder.is_dir():
                 set_stream(con, set_id, "")
     for d in out_dirs:
         for folder in sorted(Path(d).glob(f"*{SUFFIX}")) if Path(d).is_dir() else []:
             if folder.is_dir() and not _writer_alive(folder):
                 done += finalise_stream(folder, con)
+        atomic.sweep_temps(d)
     return done
