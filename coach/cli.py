@@ -101,6 +101,8 @@ def _quiet_logging() -> None:
         return
     h = logging.StreamHandler()
     h.setFormatter(_OneLine())
+    # coach's own warnings are for the user; a library's (e.g. matplotlib's font cache) only when an error
+    h.addFilter(lambda r: r.name.startswith("coach") or r.levelno >= logging.ERROR)
     logging.getLogger().addHandler(h)
     logging.getLogger().setLevel(logging.WARNING)
 
@@ -126,8 +128,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"coach: error: {describe(e)}", file=sys.stderr)
         return EXIT_USER_ERROR
     except Exception as e:  # noqa: BLE001 - the last line of the user-error layer
+        if _caused_by_interrupt(e):        # Ctrl-C inside an import that re-raised it as ImportError (numpy)
+            print("\ncoach: stopped; what was recorded so far is saved", file=sys.stderr)
+            return EXIT_INTERRUPTED
         if _is_db_error(e):
-            print(f"coach: error: the history database: {describe(e)}", file=sys.stderr)
+            hint = ": is the disk full?" if "disk" in str(e) else ""
+            print(f"coach: error: the history database: {describe(e)}{hint}", file=sys.stderr)
             return EXIT_USER_ERROR
         return _internal_error(e)
     finally:
@@ -144,6 +150,16 @@ def _sigterm_as_ctrl_c():
         return signal.signal(signal.SIGTERM, stop)
     except ValueError:          # not the main thread (tests calling main() from a thread)
         return None
+
+
+def _caused_by_interrupt(e: BaseException) -> bool:
+    seen = set()
+    while e is not None and id(e) not in seen:
+        if isinstance(e, KeyboardInterrupt):
+            return True
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return False
 
 
 def _is_db_error(e: BaseException) -> bool:

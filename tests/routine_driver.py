@@ -22,7 +22,7 @@ def main(db: str, out: str, clip: str) -> int:
     from coach.app.history_db import connect
     from coach.app.recovery import recover
     from coach.app.routine import RoutinePlan
-    from coach.commands.routine import run_routine
+    from coach.app.routine_live import run_routine
     from coach.rules.pose_spec import load_pose
 
     plan = RoutinePlan(stretches=("cat_cow", "pelvic_tilt"), rounds=2, allowed_rounds=(2,), warmup_s=0.1,
@@ -43,4 +43,11 @@ def main(db: str, out: str, clip: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:4]))
+    try:                                # as coach.entry: Ctrl-C while modules load ends quietly
+        sys.exit(main(*sys.argv[1:4]))
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except ImportError as e:            # Ctrl-C inside numpy's import comes back as ImportError
+        if isinstance(e.__context__, KeyboardInterrupt) or isinstance(e.__cause__, KeyboardInterrupt):
+            sys.exit(130)
+        raise

@@ -177,6 +177,9 @@ def connect(path: str | os.PathLike | None = None, *, target: int = SCHEMA_VERSI
         except HistoryError as e:
             raise HistoryError(f"{p}: {e}") from None
     except sqlite3.DatabaseError as e:
+        if isinstance(e, sqlite3.OperationalError) and ("disk" in str(e) or "readonly" in str(e)):
+            raise HistoryError(f"{p}: cannot write to the history database ({e}): is the disk full "
+                               "or the folder read-only?") from None
         raise HistoryError(f"{p}: not a coach history database, or it is damaged ({e})") from None
     return con
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from coach.errors import EXIT_INTERRUPTED
+from coach.errors import EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USER_ERROR
 from coach.commands.common import add_backend_args, add_db_arg, add_pose_arg, backend_choice, spec_from_args
 
 
@@ -42,11 +42,12 @@ def run(args: argparse.Namespace) -> int:
         audio.close()
     if history:
         history.close("finished" if res.complete else "stopped")
-        print(f"history: session {history.session_id} in {default_db_path(args.db)} (see `coach history`)")
+        if history.session_id is not None:
+            print(f"history: session {history.session_id} in {default_db_path(args.db)} (see `coach history`)")
     print(f"session ended: {res.end_reason}")
     if res.record is None:
         print("nothing was recorded: no frame was analysed")
-        return 1
+        return EXIT_INTERRUPTED if res.end_reason == INTERRUPTED else EXIT_INCOMPLETE
     print("\n".join(summary_lines(res.record)))
     print(f"live loop: {res.stats.summary()}")
     for err in res.save_errors:
@@ -56,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"trace:  {res.trace}")
     if res.end_reason == INTERRUPTED:
         return EXIT_INTERRUPTED
-    return 0 if res.complete and not res.save_errors else 1
+    if res.save_errors:                    # a full disk: the same code as in every command
+        return EXIT_USER_ERROR
+    return EXIT_OK if res.complete else EXIT_INCOMPLETE
 
 
 def register(sub: argparse._SubParsersAction) -> None:

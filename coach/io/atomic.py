@@ -66,6 +66,11 @@ def atomic_path(path: Path | str, mode: int | None = None) -> Iterator[Path]:
     try:
         yield tmp
         commit(tmp, path, mode)
+    except OSError as e:
+        discard(tmp)
+        if e.filename in (None, str(tmp)):     # name the file the user asked for, not the temporary one
+            raise OSError(e.errno, e.strerror or str(e), str(path)) from None
+        raise
     except BaseException:
         discard(tmp)
         raise

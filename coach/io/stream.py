@@ -29,7 +29,7 @@ import numpy as np
 from coach.core.landmarks import N_LANDMARKS
 from coach.io import atomic
 from coach.io.safe_text import file_stem
-from coach.io.trace import Trace, save_trace
+from coach.io.trace import Trace, load_trace, save_trace
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +187,13 @@ def finalise_stream(folder: Path | str, con: sqlite3.Connection | None = None, r
     head, trace, events = got
     paths = output_paths(folder.parent, head.get("stem") or folder.name[: -len(SUFFIX)])
     written: list[Path] = []
+    if record is None and paths["trace.npz"].exists():   # the loop saved its trace before it died
+        try:
+            saved = load_trace(paths["trace.npz"])
+        except Exception:  # noqa: BLE001 - a bad file there is replaced by the streamed trace
+            saved = None
+        if saved is not None and len(saved) >= len(trace):
+            trace = saved
     if len(trace):
         written.append(save_trace(trace, paths["trace.npz"]))
         if record is None and (spec := _spec(head)) is not None:
@@ -232,7 +239,7 @@ def recover_streams(con: sqlite3.Connection | None, out_dirs: Iterable[Path | st
                            "WHERE sets.stream != '' AND sessions.status != 'running'").fetchall()
         for set_id, stream in rows:
             folder = Path(stream)
-            if folder.is_dir() and not _writer_alive(folder):
+            if folder.is_dir():                       # its session ended or was closed: nobody writes it
                 done += finalise_stream(folder, con)
                 atomic.sweep_temps(folder.parent)     # a final output the dead process was writing
             if not folder.is_dir():
