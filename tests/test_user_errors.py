@@ -321,3 +321,35 @@ def test_no_bad_input_changed_what_it_should_not(outcomes):
     assert not (d / "o").exists() or not any((d / "o").iterdir())
     for db, size in SIZES.items():
         assert (d / db).stat().st_size == size, db           # another program's or a damaged DB: untouched
+
+
+@pytest.mark.parametrize("argv", [["history", "--since", "garbage"], ["report", "--since", "garbage"],
+                                  ["replay", "nope.npz", "--pose", "cat_cow"], ["poses", "--frob"],
+                                  ["calibrate", "--pose", "cat_cow", "--trace", "nope.npz", "--profile", "p.toml"]],
+                         ids=lambda a: a[0])
+def test_non_video_commands_start_without_opencv_mediapipe_matplotlib(tmp_path, argv):
+    """A bad input to a command that needs no video is answered before OpenCV, MediaPipe or
+    matplotlib load (the CLI loads only the named command's module, lazily). The CPU time
+    per invocation is printed with the figures (measured, not asserted)."""
+    import resource
+
+    env = {**os.environ, "HOME": str(tmp_path), "COACH_DB": str(tmp_path / "h.sqlite")}
+    code = "import sys; from coach.entry import main; sys.exit(main())"
+    p = subprocess.run([sys.executable, "-X", "importtime", "-c", code, *argv], capture_output=True, text=True,
+                       cwd=tmp_path, env=env, timeout=120)
+    assert p.returncode == 2
+    loaded = {ln.rsplit("|", 1)[-1].strip() for ln in p.stderr.splitlines() if ln.startswith("import time:")}
+    assert not loaded & {"cv2", "mediapipe", "matplotlib", "pygame"}, loaded & {"cv2", "mediapipe", "matplotlib"}
+    cpu = []
+    for _ in range(3):
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(EXE + argv, capture_output=True, cwd=tmp_path, env=env, timeout=120)
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
+    STARTUP[argv[0]] = sorted(cpu)[1]
+    record_figure("start-up of a refused non-video command", ", ".join(
+        f"{k} {v:.2f} s" for k, v in sorted(STARTUP.items())) + " CPU (median of 3; no OpenCV, MediaPipe, "
+        "matplotlib or pygame loaded)")
+
+
+STARTUP: dict[str, float] = {}

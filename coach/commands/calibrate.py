@@ -14,10 +14,9 @@ from coach.io.trace import load_trace, save_trace
 
 
 def _trace(args: argparse.Namespace):
-    from coach.physio.calibrate import record_trace
-
     if args.trace:
         return load_trace(Path(args.trace)), None
+    from coach.physio.calibrate import record_trace       # OpenCV: only to record
     source = args.camera if args.camera is not None else args.video
     from coach.io.back_outline import choice_for
     from coach.rules.pose_spec import load_pose
