@@ -5,13 +5,12 @@ joint angles (`angles3d`), the 3-D truth landmarks (`landmarks3d`, metres) and t
 (`camera`), so 2-D, MediaPipe world-landmark 3-D and fused angles can be measured against
 the same truth (docs/architecture.md, "3-D truth").
 
-The hold drifts inside the position (front knee 82-98 deg, trunk lean 0-10 deg, 6 s) so
-the angle errors are measured over a range, not at one value.
+The hold drifts inside the position (front knee 82-98 deg, trunk lean 0-10 deg) so the
+angle errors are measured over a range, not at one value.
 """
 from __future__ import annotations
 
-from rig.clips import CAT, COW, NEUTRAL, TABLE, TABLE_SOLVE, TALL_KNEEL, K, hold_entry, kneel_back, lunge, \
-    lunge_solve, lunge_step
+from rig.clips import CAT, COW, NEUTRAL, TABLE, TABLE_SOLVE, TALL_KNEEL, K, hold_entry, lunge, lunge_solve, lunge_step
 
 FOLDER = "views"
 VIEWS = [("yaw0", dict(offset=0)), ("yaw15", dict(offset=15)), ("yaw30", dict(offset=30)),
@@ -25,26 +24,26 @@ def _spec(name, pose, duration, keys, seed, sway, reps=0, rep_times=(), holds=()
 
 
 def hip_flexor(name, seed, **cam):
+    """Into the lunge by 3.5 s, then a hold that drifts (front knee 82 -> 98 -> 90 deg, trunk
+    lean 6 -> 10 -> 0 deg) until the clip ends at 10 s."""
     f = "L"
-    keys = [K(0, None, **TALL_KNEEL), K(1.5), K(2.7, None, **lunge_step(f), tau=3),
-            K(4.0, lunge_solve(f), **lunge(f))]
-    t = 4.0
-    for dt, knee, lean in ((2.0, 82, 6), (4.0, 98, 10), (6.0, 90, 0)):
-        keys.append(K(t + dt, lunge_solve(f), **lunge(f, knee=knee, lean=lean)))
-    he = t + 6.0
-    keys += [K(he + 1.2, None, **lunge_step(f), tau=3), K(he + 2.5, None, **kneel_back(f)), K(he + 3.0)]
-    return _spec(name, "kneeling_hip_flexor", he + 3.0, keys, seed, sway=1.0, holds=[hold_entry("left", 4.0, he)], **cam)
+    keys = [K(0, None, **TALL_KNEEL), K(1.0), K(2.2, None, **lunge_step(f), tau=3),
+            K(3.5, lunge_solve(f), **lunge(f))]
+    for t, knee, lean in ((5.5, 82, 6), (7.5, 98, 10), (9.5, 90, 0), (10.0, 90, 0)):
+        keys.append(K(t, lunge_solve(f), **lunge(f, knee=knee, lean=lean)))
+    return _spec(name, "kneeling_hip_flexor", 10.0, keys, seed, sway=1.0, holds=[hold_entry("left", 3.5, 10.0)], **cam)
 
 
 def cat_cow(name, seed, **cam):
-    keys = [K(0, TABLE_SOLVE, TABLE, NEUTRAL), K(2.0, TABLE_SOLVE, **NEUTRAL)]
-    t, reps = 2.0, []
-    for T in (4.0, 4.4):
+    """1.5 s still tabletop, 2 cycles of 3.5 s."""
+    keys = [K(0, TABLE_SOLVE, TABLE, NEUTRAL), K(1.5, TABLE_SOLVE, **NEUTRAL)]
+    t, reps = 1.5, []
+    for T in (3.5, 3.5):
         keys += [K(t + 0.25 * T, TABLE_SOLVE, **CAT), K(t + 0.5 * T, TABLE_SOLVE, **NEUTRAL),
                  K(t + 0.75 * T, TABLE_SOLVE, **COW), K(t + T, TABLE_SOLVE, **NEUTRAL)]
         reps.append([round(t, 2), round(t + T, 2)])
         t += T
-    return _spec(name, "cat_cow", t + 1.0, keys, seed, sway=0.4, reps=len(reps), rep_times=reps, **cam)
+    return _spec(name, "cat_cow", t + 0.5, keys, seed, sway=0.4, reps=len(reps), rep_times=reps, **cam)
 
 
 def view_clips():
