@@ -421,8 +421,9 @@ def test_live_ends_on_a_summary_screen_that_waits_and_shows_the_set_summary(clip
     monkeypatch.setattr(LiveWindow, "show_summary", lambda self, view: (shown.append(view), real_show_summary(self, view)))
     spec = load_pose("cat_cow")
     spec = replace(spec, reps=replace(spec.reps, target=3))
-    res = run_live(clip, spec, backend=TimedBackend(frames), out_dir=tmp_path, name="s", speed=SPEED, guide_s=0.0,
-                   summary_s=20.0)
+    # every frame in order (the review --show path): no frame dropped on a busy machine
+    res = run_live(clip, spec, backend=TimedBackend(frames), out_dir=tmp_path, name="s", every_frame=True,
+                   guide_s=0.0, summary_s=20.0)
     assert res.record.rep_count == 3
     [(view, timeout)] = held
     assert timeout == 20.0 and view.title == "Session complete"

@@ -117,3 +117,13 @@ def test_history_table_has_no_zero_over_zero():
     text = "\n".join(table_lines(rows))
     assert "0/0" not in text and "1 of 2" in text
     assert re.search(r"Cat-Cow Pose\s+10\s+-\s", text), text
+
+
+def test_a_session_with_an_unfinished_set_is_not_called_complete():
+    spec = load_pose("kneeling_hip_flexor")
+    done = golden("hip_flexor_both")
+    assert any(e["kind"] == "set_complete" for e in done["events"])
+    unfinished = {**golden("hip_flexor_fault_knee120"), "events": []}
+    assert session_summary([(done, spec)]).title == "Session complete"
+    ended = session_summary([(done, spec), (unfinished, spec)])
+    assert ended.title == "Session ended" and ended.tone != "pass"

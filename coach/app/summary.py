@@ -75,8 +75,16 @@ def session_summary(records: Iterable[tuple[StretchRecord | dict[str, Any], Pose
         return SummaryView("Stopped", (stopped, "Everything so far is saved.", *lines),
                            next=next_step or "Rest. If it hurt, do not go on: see a professional if the pain stays.",
                            hint=hint, tone="fail")
-    return SummaryView("Session complete", tuple(lines), next=next_step or "Well done. Next session: see you soon.",
-                       hint=hint)
+    finished = bool(recs) and all(_set_complete(rec) for rec, _ in recs)
+    return SummaryView("Session complete" if finished else "Session ended", tuple(lines),
+                       next=next_step or ("Well done. Next session: see you soon." if finished
+                                          else "Well done for today. Next time, try to finish the set."),
+                       hint=hint, tone="pass" if finished else "neutral")
+
+
+def _set_complete(rec: StretchRecord | dict[str, Any]) -> bool:
+    r = rec.to_dict() if isinstance(rec, StretchRecord) else rec
+    return any(e.get("kind") == "set_complete" for e in r.get("events", []))
 
 
 def close_hint(timeout_s: float) -> str:
