@@ -21,9 +21,12 @@ if str(TESTS) not in sys.path:
 import numpy as _np
 
 
-def robust_cat_cow_trace(cycles: int = 3, fps: float = 15.0, jitter_px: float = 0.0, seed: int = 0):
+def robust_cat_cow_trace(cycles: int = 3, fps: float = 15.0, jitter_px: float = 0.0, seed: int = 0,
+                         with_back: bool = False):
     """(times, frames) of a stick figure in side-view tabletop: 3 s still (the neutral),
-    then `cycles` slow cat-cow cycles (4 s each), then 2 s still. Counts `cycles` reps."""
+    then `cycles` slow cat-cow cycles (4 s each: the back rounds and hollows, the head
+    tucks and lifts), then 2 s still. Counts `cycles` reps when fed with its back outlines
+    (`with_back`: (times, frames, backs); the person mask's outline, coach/core/contour.py)."""
     from stick import Stick, trace
 
     base = Stick(torso=0.0, head=0.0, thigh={"left": -90.0, "right": -90.0},
@@ -32,11 +35,11 @@ def robust_cat_cow_trace(cycles: int = 3, fps: float = 15.0, jitter_px: float = 
     keys = [(0.0, base), (3.0, base)]
     t = 3.0
     for _ in range(cycles):
-        keys += [(t + 0.7, base.with_(head=-25.0)), (t + 1.5, base.with_(head=-25.0)),
-                 (t + 2.7, base.with_(head=25.0)), (t + 3.5, base.with_(head=25.0)), (t + 4.0, base)]
+        cat, cow = base.with_(head=-25.0, back=(8.0, 8.0)), base.with_(head=25.0, back=(-6.0, -6.0))
+        keys += [(t + 0.7, cat), (t + 1.5, cat), (t + 2.7, cow), (t + 3.5, cow), (t + 4.0, base)]
         t += 4.0
     keys.append((t + 2.0, base))
-    return trace(keys, fps=fps, jitter_px=jitter_px, seed=seed)
+    return trace(keys, fps=fps, jitter_px=jitter_px, seed=seed, with_back=with_back)
 
 
 def robust_hip_flexor_stick(front: str = "left", knee: float = 90.0, width: float = 8.0):
@@ -57,12 +60,14 @@ def robust_hip_flexor_trace(seconds: float = 40.0, fps: float = 10.0, jitter_px:
     return trace([(0.0, s), (seconds, s)], fps=fps, jitter_px=jitter_px, seed=seed)
 
 
-def robust_run_engine(spec, times, frames):
-    """Feed (times, frames) to a fresh Engine; returns (engine, results)."""
+def robust_run_engine(spec, times, frames, backs=None):
+    """Feed (times, frames) and, where given, the back outlines to a fresh Engine;
+    returns (engine, results)."""
     from coach.core.engine import Engine
 
     eng = Engine(spec)
-    results = [eng.step(float(t), f) for t, f in zip(times, frames)]
+    backs = [None] * len(frames) if backs is None else backs
+    results = [eng.step(float(t), f, b) for t, f, b in zip(times, frames, backs)]
     eng.finish(float(times[-1]) if len(times) else 0.0)
     return eng, results
 

@@ -46,13 +46,15 @@ class Stick:
     def with_(self, **kw) -> "Stick":
         return replace(self, **kw)
 
-    def outline(self, k: int = 15) -> np.ndarray:
+    def outline(self, k: int = C.DEFAULT.k) -> np.ndarray:
         """The back outline (K, 2) in image pixels (y down), hip end first: a curve whose
         lower and upper halves turn by `back`, spanning the stations coach's edge samples."""
         lm = self.frame()
         hip, sh = lm[[23, 24], :2].mean(axis=0), lm[[11, 12], :2].mean(axis=0)
         knee, nose = lm[[25, 26], :2].mean(axis=0), lm[0, :2]
         dorsal = C.dorsal_normal(hip, sh, [knee, nose])
+        if dorsal is None:            # legs along the trunk: no side for the back (the edge finds none either)
+            return np.full((k, 2), np.nan)
         n = 400
         s = np.linspace(0.0, 1.0, n + 1)
         lower, upper = (math.radians(v) for v in self.back)
@@ -187,14 +189,25 @@ def steps(segments: list, fps: float = 15.0, jitter_px: float = 0.0, seed: int =
     return times, np.stack(frames)
 
 
-def trace(poses: list[tuple[float, Stick]], fps: float = 15.0, jitter_px: float = 0.0, seed: int = 0):
+def trace(poses: list[tuple[float, Stick]], fps: float = 15.0, jitter_px: float = 0.0, seed: int = 0,
+          with_back: bool = False):
     """Frames at `fps` following keyframes [(t, Stick)], linearly interpolated.
-    Returns (times, frames)."""
+    Returns (times, frames), and with `with_back` also the back outlines (N, 25, 2)
+    interpolated the same way (the person mask's outline, see coach/core/contour.py)."""
     rng = np.random.default_rng(seed)
     t_end = poses[-1][0]
     times = np.arange(0.0, t_end + 1e-9, 1.0 / fps)
     key_t = [p[0] for p in poses]
     frames = [p[1].frame() for p in poses]
+    if with_back:
+        outlines = [p[1].outline() for p in poses]
+        backs = []
+        for t in times:
+            j = max(0, min(int(np.searchsorted(key_t, t, side="right")) - 1, len(poses) - 1))
+            u = 0.0 if j == len(poses) - 1 else (t - key_t[j]) / (key_t[j + 1] - key_t[j])
+            backs.append(outlines[j] if u == 0.0 else outlines[j] * (1 - u) + outlines[j + 1] * u)
+        t_, f_ = trace(poses, fps, jitter_px, seed)
+        return t_, f_, np.stack(backs)
     out = []
     for t in times:
         j = int(np.searchsorted(key_t, t, side="right")) - 1

@@ -23,16 +23,18 @@ TABLETOP = Stick(torso=180.0, head=180.0, thigh={"left": -90.0, "right": -90.0},
 
 def cat_cow_trace(cycles: int = 6, amplitude: float = 20.0, fps: float = 15.0) -> Trace:
     """3 s still tabletop (the neutral), then `cycles` slow cycles reaching +-amplitude deg
-    of spine bend (the head turns by `amplitude` about the back line), 2 s per phase."""
+    of spine curvature (the back's outline rounds and hollows by `amplitude`; the head
+    turns with it), 2 s per phase."""
     keys = [(0.0, TABLETOP), (3.0, TABLETOP)]
     t = 3.0
+    cat = TABLETOP.with_(head=180.0 - amplitude, back=(amplitude, amplitude))
+    cow = TABLETOP.with_(head=180.0 + amplitude, back=(-amplitude, -amplitude))
     for _ in range(cycles):
-        keys += [(t + 1.0, TABLETOP.with_(head=180.0 - amplitude)), (t + 2.0, TABLETOP.with_(head=180.0 - amplitude)),
-                 (t + 3.0, TABLETOP.with_(head=180.0 + amplitude)), (t + 4.0, TABLETOP.with_(head=180.0 + amplitude))]
+        keys += [(t + 1.0, cat), (t + 2.0, cat), (t + 3.0, cow), (t + 4.0, cow)]
         t += 4.0
     keys.append((t + 2.0, TABLETOP))
-    times, lm = stick_trace(keys, fps=fps)
-    return Trace(times, lm, 640, 480, "stick", "cat_cow_demo")
+    times, lm, back = stick_trace(keys, fps=fps, with_back=True)
+    return Trace(times, lm, 640, 480, "stick", "cat_cow_demo", back=back)
 
 
 def lunge(knee: float) -> Stick:
@@ -108,7 +110,7 @@ def test_rep_thresholds_enter_at_a_fraction_of_the_demonstrated_amplitude():
 
 
 def test_small_demonstrated_amplitude_gives_thresholds_that_count_its_reps(tmp_path):
-    demo = cat_cow_trace(cycles=5, amplitude=8.0)    # under the default 10 deg: no rep counted
+    demo = cat_cow_trace(cycles=5, amplitude=3.0)    # under the default -3.5 / +5 deg: no rep counted
     assert score_trace(demo, load_spec("cat_cow")).record.rep_count == 0
     cal = propose(demo, load_spec("cat_cow"))
     from coach.rules.profiles import save_overrides

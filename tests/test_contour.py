@@ -192,3 +192,32 @@ def test_smoother_settles_and_restarts_after_a_gap():
     assert sm.step(3.0, None) is None
     assert sm.step(3.1, a)[0, 0] > 1.0                # 0.2 s after the last curve: still smoothing
     assert sm.step(3.7, a) == pytest.approx(a)        # a 0.6 s gap: starts afresh
+
+
+def test_the_back_curve_is_drawn_in_the_colour_of_its_state():
+    """The overlay draws the outline the engine judged, in the fail colour while a check on
+    a back measure fails and in the pass colour once it passes."""
+    from stick import Stick, backs, drive, steps
+
+    from coach.app import theme
+    from coach.app.overlay import back_tone, draw_back_curve
+    from coach.core.engine import Engine
+    from coach.rules.pose_spec import load_pose
+
+    spec = load_pose("seated_forward_bend")
+    sit = Stick(width=0, torso=30.0, head=30.0, thigh={"left": 0.0, "right": 0.0}, shin={"left": 0.0, "right": 0.0},
+                upper={"left": -70.0, "right": -70.0}, fore={"left": -70.0, "right": -70.0})
+    segs = [(sit.with_(back=(-8.0, 30.0)), 3.0), (sit.with_(back=(-28.0, 30.0)), 3.0)]     # rounded, then flat
+    t, f = steps(segs, 15.0)
+    res = drive(Engine(spec), t, f, back=backs(segs, 15.0))
+    rounded, flat = res[int(2.5 * 15)], res[-1]
+    assert back_tone(spec, rounded) == "fail" and back_tone(spec, flat) == "pass"
+    for r, tone in ((rounded, "fail"), (flat, "pass")):
+        img = np.zeros((480, 640, 3), np.uint8)
+        draw_back_curve(img, spec, r)
+        x, y = np.round(r.back[6]).astype(int)
+        assert tuple(int(v) for v in img[y, x]) == theme.bgr(tone)
+    empty = np.zeros((480, 640, 3), np.uint8)
+    r0 = res[0]
+    r0.back = None
+    assert not draw_back_curve(empty, spec, r0).any()          # no outline: nothing drawn

@@ -8,7 +8,7 @@ import pytest
 from coach.core import events as ev
 from coach.core.engine import Engine
 from coach.rules.pose_spec import ViewRule, load_pose, raw_pose, spec_from_dict
-from stick import Front, Stick, child_pose, drive, steps
+from stick import Front, Stick, backs, child_pose, drive, steps
 
 FPS = 15.0
 
@@ -60,12 +60,13 @@ def test_hidden_knee_gives_no_fault_no_hold_and_names_the_joint():
 
 def test_hidden_knees_stop_rep_counting():
     spec = load_pose("cat_cow")
-    cow, cat = TABLE.with_(head=25.0), TABLE.with_(head=-25.0)
+    cow, cat = TABLE.with_(head=25.0, back=(-6.0, -6.0)), TABLE.with_(head=-25.0, back=(8.0, 8.0))
     hide = {"left_knee": 0.0, "right_knee": 0.0}
     segs = [(TABLE, 3.0)] + [(cow, 1.5), (cat, 1.5)] * 3
-    t, f = steps(segs + [(cow.with_(vis=hide), 1.5), (cat.with_(vis=hide), 1.5)] * 3, FPS)
+    segs += [(cow.with_(vis=hide), 1.5), (cat.with_(vis=hide), 1.5)] * 3
+    t, f = steps(segs, FPS)
     e = Engine(spec)
-    res = drive(e, t, f)
+    res = drive(e, t, f, back=backs(segs, FPS))
     assert res[-1].reps == 3           # counted only while the knees were seen
     assert any("knee hidden" in s for s in spoken(res))
 
@@ -82,8 +83,9 @@ SIT_HINGE = Stick(width=0, torso=30.0, head=30.0, thigh={"left": 0.0, "right": 0
 
 def test_side_view_hinge_is_held():
     e = Engine(load_pose("seated_forward_bend"))
-    t, f = steps([(SIT_HINGE, 5.0)], FPS)
-    res = drive(e, t, f)
+    segs = [(SIT_HINGE.with_(back=(-28.0, 30.0)), 5.0)]       # a flat back: the hollow above the seat
+    t, f = steps(segs, FPS)
+    res = drive(e, t, f, back=backs(segs, FPS))
     assert res[-1].view_ok and res[-1].width_ratio == pytest.approx(0.0, abs=1e-6)
     assert len(kinds(e, ev.HOLD_START)) == 1
 
@@ -113,8 +115,10 @@ def test_front_on_rep_stretch_counts_nothing():
 
 def test_turning_side_on_clears_the_warning():
     e = Engine(load_pose("seated_forward_bend"))
-    t, f = steps([(SIT_HINGE.with_(spread_x=120.0), 3.0), (SIT_HINGE, 4.0)], FPS)
-    res = drive(e, t, f)
+    flat = SIT_HINGE.with_(back=(-28.0, 30.0))
+    segs = [(flat.with_(spread_x=120.0), 3.0), (flat, 4.0)]
+    t, f = steps(segs, FPS)
+    res = drive(e, t, f, back=backs(segs, FPS))
     assert kinds(e, ev.VIEW_OK) and res[-1].view_ok
     starts = kinds(e, ev.HOLD_START)
     assert len(starts) == 1 and starts[0].t >= 3.0
@@ -200,14 +204,15 @@ def test_front_view_rule_warns_when_seen_side_on():
 
 def test_baseline_makes_measures_relative():
     spec = load_pose("cat_cow")
-    neutral = TABLE.with_(head=10.0)
-    t, f = steps([(neutral, 3.0), (TABLE.with_(head=25.0), 2.0), (TABLE.with_(head=-5.0), 2.0)], FPS)
+    segs = [(TABLE.with_(back=(-10.0, -10.0)), 3.0), (TABLE.with_(back=(5.0, 5.0)), 2.0),
+            (TABLE.with_(back=(-25.0, -25.0)), 2.0)]
+    t, f = steps(segs, FPS)
     e = Engine(spec)
-    res = drive(e, t, f)
+    res = drive(e, t, f, back=backs(segs, FPS))
     base = kinds(e, ev.BASELINE)
     assert len(base) == 1
     assert base[0].t == pytest.approx(spec.baseline_s, abs=0.1)
-    assert e.baseline["spine"] == pytest.approx(10.0, abs=0.01)
+    assert e.baseline["spine"] == pytest.approx(-10.0, abs=0.01)
     assert res[0].measures["spine"] is None and not res[0].baseline_ready
     assert res[int(4.9 * FPS)].measures["spine"] == pytest.approx(15.0, abs=0.3)
     assert res[-1].measures["spine"] == pytest.approx(-15.0, abs=0.3)
@@ -217,16 +222,17 @@ def test_baseline_makes_measures_relative():
 def test_no_counting_before_the_baseline():
     # 1.9 s in all: a full cow-cat cycle (1.15 s) inside the 2 s the neutral takes to learn
     spec = load_pose("cat_cow")
-    segs = [(TABLE, 0.2), (TABLE.with_(head=25.0), 0.867), (TABLE.with_(head=-25.0), 0.867)]
+    segs = [(TABLE, 0.2), (TABLE.with_(back=(-8.0, -8.0)), 0.867), (TABLE.with_(back=(10.0, 10.0)), 0.867)]
     t, f = steps(segs, FPS)
+    b = backs(segs, FPS)
     assert t[-1] < spec.baseline_s
-    res = drive(Engine(spec), t, f)
+    res = drive(Engine(spec), t, f, back=b)
     assert not any(r.baseline_ready for r in res)
     assert res[-1].reps == 0
     # control: the same movement counts once the neutral is known
     d, text, path = raw_pose("cat_cow")
     d["baseline_s"] = 0.1
-    res = drive(Engine(spec_from_dict(d, path, text)), t, f)
+    res = drive(Engine(spec_from_dict(d, path, text)), t, f, back=b)
     assert res[-1].reps == 1
 
 

@@ -24,9 +24,15 @@ FPS = 15.0
 SPEED = 4.0          # the clip plays at 4x camera pace: same code path, shorter test
 
 
+class _Frames(np.ndarray):
+    """Landmark frames that carry their back outlines (`.back`, the person mask's outline)."""
+
+
 @pytest.fixture(scope="module")
 def cat_cow():
-    times, frames = robust_cat_cow_trace(cycles=3, fps=FPS)      # 3 reps, ~17 s
+    times, frames, backs = robust_cat_cow_trace(cycles=3, fps=FPS, with_back=True)      # 3 reps, ~17 s
+    frames = np.asarray(frames).view(_Frames)
+    frames.back = backs
     return times, frames
 
 
@@ -68,7 +74,9 @@ class TimedBackend:
                     raise action
                 action()
         i = min(int(round(t * FPS)), len(self.frames) - 1)
-        return self.frames[i].copy()
+        backs = getattr(self.frames, "back", None)
+        self.last_back = None if backs is None else backs[i].copy()     # what the mask's outline would give
+        return np.asarray(self.frames[i]).copy()
 
     def close(self) -> None:
         self.closed = True

@@ -72,14 +72,14 @@ def _assert_names(err: SpecError, path: Path, key: str, line: int) -> None:
 def test_bad_measure_kind(tmp_path):
     path, text = _edited(tmp_path, "cat_cow", 'kind = "bend"', 'kind = "curve"')
     err = _error(path)
-    _assert_names(err, path, "measures.spine.kind", _line_of(text, 'kind = "curve"'))
+    _assert_names(err, path, "measures.head.kind", _line_of(text, 'kind = "curve"'))
     assert "angle" in err.problem and "curve" in err.problem
 
 
 def test_unknown_landmark(tmp_path):
     path, text = _edited(tmp_path, "cat_cow", '"{near}_ear"]', '"{near}_eer"]')
     err = _error(path)
-    _assert_names(err, path, "measures.spine.points", _line_of(text, "_eer"))
+    _assert_names(err, path, "measures.head.points", _line_of(text, "_eer"))
     assert "{near}_eer" in err.problem
 
 
@@ -118,7 +118,7 @@ def test_min_not_below_max_later_check_points_at_its_own_line(tmp_path):
 
 
 def test_missing_required_key_points_at_its_table(tmp_path):
-    path, text = _edited(tmp_path, "cat_cow", 'measure = "spine"\n', "")
+    path, text = _edited(tmp_path, "cat_cow", 'measure = "spine"          # the back, not the head: nodding alone counts nothing\n', "")
     err = _error(path)
     assert "required" in err.problem
     _assert_names(err, path, "reps.measure", _line_of(text, "[reps]"))
@@ -166,6 +166,33 @@ def test_wrong_type(tmp_path):
 
 
 def test_rep_thresholds_out_of_order(tmp_path):
-    path, text = _edited(tmp_path, "cat_cow", "low_exit = -4.0", "low_exit = -12.0")
+    path, text = _edited(tmp_path, "cat_cow", "low_exit = -1.5", "low_exit = -12.0")
     err = _error(path)
     _assert_names(err, path, "reps.low_exit", _line_of(text, "low_exit = -12.0"))
+
+
+def test_a_part_only_on_a_spine_curve(tmp_path):
+    path, text = _edited(tmp_path, "cat_cow", 'kind = "bend"', 'kind = "bend"\npart = "upper"')
+    err = _error(path)
+    _assert_names(err, path, "measures.head.part", _line_of(text, 'part = "upper"'))
+    assert "spine_curve" in err.problem
+
+
+def test_spine_curve_part_is_checked(tmp_path):
+    path, text = _edited(tmp_path, "cat_cow", 'part = "whole"', 'part = "middle"')
+    err = _error(path)
+    _assert_names(err, path, "measures.spine.part", _line_of(text, 'part = "middle"'))
+    assert "whole" in err.problem and "middle" in err.problem
+
+
+def test_contour_measure_takes_the_hip_and_the_shoulder(tmp_path):
+    path, text = _edited(tmp_path, "pelvic_tilt", 'points = ["mid_hip", "mid_shoulder"]\nbaseline',
+                         'points = ["mid_hip"]\nbaseline')
+    err = _error(path)
+    _assert_names(err, path, "measures.arch.points", _line_of(text, 'points = ["mid_hip"]'))
+
+
+def test_only_poses_that_read_the_back_ask_for_the_mask():
+    uses = {n for n in EXPECTED if load_pose_file(POSES_DIR / f"{n}.toml").uses_contour}
+    assert uses == {"cat_cow", "seated_forward_bend", "pelvic_tilt"}
+    assert load_pose_file(POSES_DIR / "pelvic_tilt.toml").measures["arch"].unit == "pct"

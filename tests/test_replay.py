@@ -29,12 +29,12 @@ def test_rep_threshold_beyond_the_demonstrated_amplitude_counts_nothing(tmp_path
     res = replay(cat_cow, "cat_cow", p)
     assert res.default.reps == 6
     assert res.tuned.reps == 0
-    assert res.thresholds == {"reps.low_enter": (-10.0, -25.0), "reps.low_exit": (-4.0, -20.0)}
+    assert res.thresholds == {"reps.low_enter": (-3.5, -25.0), "reps.low_exit": (-1.5, -20.0)}
 
 
 def test_rep_thresholds_inside_the_demonstrated_amplitude_count_every_rep(tmp_path):
-    tr = save_trace(cat_cow_trace(cycles=5, amplitude=8.0), tmp_path / "small.trace.npz")
-    p = profile(tmp_path, "[cat_cow.reps]\nlow_enter = -5.0\nlow_exit = -2.0\nhigh_exit = 2.0\nhigh_enter = 5.0\n")
+    tr = save_trace(cat_cow_trace(cycles=5, amplitude=3.0), tmp_path / "small.trace.npz")
+    p = profile(tmp_path, "[cat_cow.reps]\nlow_enter = -2.0\nlow_exit = -1.0\nhigh_exit = 1.0\nhigh_enter = 2.0\n")
     res = replay(tr, "cat_cow", p)
     assert (res.default.reps, res.tuned.reps) == (0, 5)
 
@@ -57,7 +57,7 @@ def test_cli_replay_prints_the_comparison_and_the_time(tmp_path, cat_cow, capsys
     rc = cli.main(["replay", str(cat_cow), "--pose", "cat_cow", "--profile", str(p)])
     out = capsys.readouterr().out
     assert rc == 0
-    assert "reps.low_enter -10 -> -25" in out
+    assert "reps.low_enter -3.5 -> -25" in out
     row = next(ln for ln in out.splitlines() if "reps counted" in ln)
     assert row.startswith("*") and "6 of 10" in row and "0 of 10" in row
     assert "scored" in out and " s of footage" in out
@@ -69,7 +69,7 @@ def test_cli_replay_json(tmp_path, cat_cow, capsys):
     d = json.loads(capsys.readouterr().out)
     assert d["default"]["reps"] == 6 and d["tuned"]["reps"] == 0
     assert d["tuned"]["rep_target"] == 6
-    assert d["thresholds"]["reps.high_enter"] == {"default": 10.0, "profile": 30.0}
+    assert d["thresholds"]["reps.high_enter"] == {"default": 5.0, "profile": 30.0}
 
 
 def test_cli_replay_without_profile_shows_the_defaults(cat_cow, capsys):
@@ -82,7 +82,7 @@ def test_cli_replay_errors_are_one_line(tmp_path, cat_cow, capsys):
     bad.write_bytes(b"not a trace")
     assert cli.main(["replay", str(bad), "--pose", "cat_cow"]) == 2
     assert "not a coach landmark trace" in capsys.readouterr().err
-    p = profile(tmp_path, "[cat_cow.reps]\nlow_enter = -2.0\n")       # breaks the hysteresis order
+    p = profile(tmp_path, "[cat_cow.reps]\nlow_enter = -1.0\n")       # breaks the hysteresis order
     assert cli.main(["replay", str(cat_cow), "--pose", "cat_cow", "--profile", str(p)]) == 2
     err = capsys.readouterr().err
     assert f"{p}:3: key 'cat_cow.reps.low_enter'" in err

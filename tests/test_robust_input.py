@@ -318,7 +318,7 @@ BAD_POSES = {
     "wrong_type": (lambda s: s.replace("target = 10 ", 'target = "ten" '), ["reps.target", "integer"], "target ="),
     "unknown_key": (lambda s: s.replace("min_phase_s = 0.3", "min_phase_s = 0.3\nmin_phaze_s = 0.3"),
                     ["reps.min_phaze_s", "unknown key"], "min_phaze_s ="),
-    "bad_threshold_order": (lambda s: s.replace("low_exit = -4.0", "low_exit = -40.0"),
+    "bad_threshold_order": (lambda s: s.replace("low_exit = -1.5", "low_exit = -40.0"),
                             ["reps.low_exit"], "low_exit ="),
     "unknown_landmark": (lambda s: s.replace('"{near}_wrist"', '"{near}_wirst"'),
                          ["measures.wrist_offset.points", "wirst"], None),

@@ -36,7 +36,7 @@ def spoken(results) -> list[str]:
 
 def test_truth_of_the_clean_traces(cat_cow, hip_flexor):
     """The baselines every other case compares with."""
-    eng, _ = robust_run_engine(cat_cow, *robust_cat_cow_trace(CAT_COW_REPS))
+    eng, _ = robust_run_engine(cat_cow, *robust_cat_cow_trace(CAT_COW_REPS, with_back=True))
     assert robust_counts(eng) == (CAT_COW_REPS, 0)
     eng, _ = robust_run_engine(hip_flexor, *robust_hip_flexor_trace())
     assert robust_counts(eng) == (0, 1)
@@ -69,9 +69,10 @@ def _pad(times, frames, before_s: float, after_s: float, fps: float):
 
 
 def test_walking_in_late_and_leaving_early_cat_cow(cat_cow):
-    t, f = robust_cat_cow_trace(CAT_COW_REPS, fps=15.0)
+    t, f, b = robust_cat_cow_trace(CAT_COW_REPS, fps=15.0, with_back=True)
     t2, f2 = _pad(t, f, 4.0, 4.0, 15.0)
-    eng, results = robust_run_engine(cat_cow, t2, f2)
+    _, b2 = _pad(t, b, 4.0, 4.0, 15.0)
+    eng, results = robust_run_engine(cat_cow, t2, f2, b2)
     assert robust_counts(eng) == (CAT_COW_REPS, 0)
     k = kinds(eng)
     assert k.count(ev.PERSON_FOUND) == 1 and k.count(ev.PERSON_LOST) == 1
@@ -150,15 +151,21 @@ def test_legs_out_of_frame_no_hold_and_a_visibility_cue(hip_flexor, how):
     assert any("hidden" in s for s in spoken(results)), spoken(results)
 
 
-def test_head_out_of_frame_no_cat_cow_reps(cat_cow):
-    """The spine measure needs the ear: cut off at the top, no reps are counted."""
-    t, f = robust_cat_cow_trace(CAT_COW_REPS)
+def test_head_out_of_frame_cat_cow_still_counted_from_the_back(cat_cow):
+    """Cat-cow is read off the back's outline between hip and shoulder: with the head cut
+    off at the top every cycle still counts."""
+    t, f, b = robust_cat_cow_trace(CAT_COW_REPS, with_back=True)
     head = [i for i, n in enumerate(NAMES) if any(p in n for p in ("ear", "eye", "nose", "mouth"))]
     for x in f:
         x[head, 3] = 0.0
-    eng, results = robust_run_engine(cat_cow, t, f)
+    eng, results = robust_run_engine(cat_cow, t, f, b)
+    assert robust_counts(eng) == (CAT_COW_REPS, 0)
+
+
+def test_no_back_outline_no_cat_cow_reps(cat_cow):
+    """Landmarks alone (no person mask, e.g. an older trace): the head's nodding counts nothing."""
+    eng, _ = robust_run_engine(cat_cow, *robust_cat_cow_trace(CAT_COW_REPS))
     assert robust_counts(eng) == (0, 0)
-    assert any("hidden" in s for s in spoken(results))
 
 
 # ---------------------------------------------------------------- the wrong stretch
@@ -241,8 +248,10 @@ def mirror(frames, width: float = 640.0, swap_labels: bool = False):
 
 @pytest.mark.parametrize("swap", [False, True])
 def test_mirrored_cat_cow_counts_the_same(cat_cow, swap):
-    t, f = robust_cat_cow_trace(CAT_COW_REPS, jitter_px=1.0)
-    eng, _ = robust_run_engine(cat_cow, t, mirror(f, swap_labels=swap))
+    t, f, b = robust_cat_cow_trace(CAT_COW_REPS, jitter_px=1.0, with_back=True)
+    b = b.copy()
+    b[:, :, 0] = 640.0 - b[:, :, 0]
+    eng, _ = robust_run_engine(cat_cow, t, mirror(f, swap_labels=swap), b)
     assert robust_counts(eng) == (CAT_COW_REPS, 0)
 
 
@@ -260,10 +269,10 @@ def test_mirrored_hip_flexor_holds_the_same(hip_flexor, swap):
 
 def test_dim_light_lower_visibility_same_counts(cat_cow, hip_flexor):
     """Dim light: MediaPipe is less sure of every point, still above the pose's gate."""
-    t, f = robust_cat_cow_trace(CAT_COW_REPS, jitter_px=1.5)
+    t, f, b = robust_cat_cow_trace(CAT_COW_REPS, jitter_px=1.5, with_back=True)
     for x in f:
         x[:, 3] *= 0.4
-    assert robust_counts(robust_run_engine(cat_cow, t, f)[0]) == (CAT_COW_REPS, 0)
+    assert robust_counts(robust_run_engine(cat_cow, t, f, b)[0]) == (CAT_COW_REPS, 0)
     t, f = robust_hip_flexor_trace(seconds=40.0, jitter_px=1.5)
     for x in f:
         x[:, 3] *= 0.4
@@ -271,10 +280,10 @@ def test_dim_light_lower_visibility_same_counts(cat_cow, hip_flexor):
 
 
 def test_too_dark_nothing_counted_and_no_crash(cat_cow):
-    t, f = robust_cat_cow_trace(CAT_COW_REPS, jitter_px=1.5)
+    t, f, b = robust_cat_cow_trace(CAT_COW_REPS, jitter_px=1.5, with_back=True)
     for x in f:
         x[:, 3] *= 0.1
-    eng, results = robust_run_engine(cat_cow, t, f)
+    eng, results = robust_run_engine(cat_cow, t, f, b)
     assert robust_counts(eng) == (0, 0)
 
 
@@ -284,8 +293,8 @@ def _flicker(times, frames, every_s: float, lost_s: float):
 
 
 def test_exposure_jumps_lose_frames_cat_cow_same_count(cat_cow):
-    t, f = robust_cat_cow_trace(CAT_COW_REPS)
-    eng, _ = robust_run_engine(cat_cow, t, _flicker(t, f, 2.5, 0.2))
+    t, f, b = robust_cat_cow_trace(CAT_COW_REPS, with_back=True)
+    eng, _ = robust_run_engine(cat_cow, t, _flicker(t, f, 2.5, 0.2), b)
     assert robust_counts(eng) == (CAT_COW_REPS, 0)
 
 

@@ -55,11 +55,11 @@ def test_unhandled_keys_are_not_consumed(screen):
 
 def test_a_nudge_that_would_break_the_rules_is_refused(screen):
     panel = TuningPanel(load_spec("cat_cow"))
-    select(panel, "reps.low_exit")                                  # -4, must stay above low_enter -10
-    press(panel, *[pygame.K_LEFT] * 6)
-    assert panel.spec.reps.low_exit == -9.0
+    select(panel, "reps.low_exit")                                  # -1.5, must stay above low_enter -3.5
     press(panel, pygame.K_LEFT)
-    assert panel.spec.reps.low_exit == -9.0
+    assert panel.spec.reps.low_exit == -2.5
+    press(panel, pygame.K_LEFT)
+    assert panel.spec.reps.low_exit == -2.5
     assert "hysteresis" in panel.message
     select_int = panel.keys.index("reps.target")
     press(panel, *[pygame.K_DOWN] * ((select_int - panel.index) % len(panel.keys)), pygame.K_RIGHT)
@@ -99,4 +99,4 @@ def test_panel_starts_from_a_profile_and_keeps_its_other_overrides(screen, tmp_p
     select(panel, "reps.high_enter")
     press(panel, pygame.K_RIGHT, pygame.K_s)
     s = load_spec("cat_cow", prof)
-    assert s.reps.target == 6 and s.reps.high_enter == 11.0
+    assert s.reps.target == 6 and s.reps.high_enter == 6.0

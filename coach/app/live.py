@@ -26,7 +26,7 @@ import numpy as np
 from coach.core import events as ev
 from coach.core.engine import FrameResult
 from coach.core.events import Event
-from coach.app.overlay import draw_overlay, draw_skeleton
+from coach.app.overlay import draw_back_curve, draw_overlay, draw_skeleton
 from coach.io.back_outline import back_of, choice_for
 from coach.io.pose_backend import BackendChoice, PoseBackend
 from coach.rules.pose_spec import PoseSpec
@@ -459,6 +459,7 @@ class _OneStretch:
             self.set_view = set_summary_view(loop.session, self.spec, loop.backend.name, loop.cfg.profile)
             self.set_view_until = loop.clock() + SET_SUMMARY_S
         img = draw_skeleton(bgr if loop.cfg.mirror else bgr.copy(), self.result)
+        draw_back_curve(img, loop.session.spec, self.result)
         if loop.window is not None:
             self.show(img)
             self.redraw = False

@@ -16,7 +16,7 @@ from coach.app.hud import angle_labels, hud_view
 from coach.app.layout import Rect, place_labels
 from coach.core.engine import FrameResult
 from coach.core.landmarks import INDEX, SKELETON
-from coach.rules.pose_spec import PoseSpec
+from coach.rules.pose_spec import CONTOUR_KINDS, PoseSpec
 
 WHITE = (255, 255, 255)
 JOINT = theme.bgr("accent")
@@ -64,9 +64,52 @@ def draw_skeleton(img: np.ndarray, res: FrameResult) -> np.ndarray:
     return img
 
 
+def back_tone(spec: PoseSpec, res: FrameResult) -> str:
+    """The back curve's state: 'fail' when a check on a back measure fails, 'pass' when one
+    passes (or the rep counter is in a phase it reads off the back), else 'neutral'."""
+    names = {n for n, m in spec.measures.items() if m.kind in CONTOUR_KINDS}
+    states = [res.checks[c.id].passed for c in spec.checks if c.measure in names and c.id in res.checks]
+    if any(s is False for s in states):
+        return "fail"
+    if any(s is True for s in states) or (spec.reps and spec.reps.measure in names and res.phase in ("low", "high")):
+        return "pass"
+    return "neutral"
+
+
+def draw_back_curve(img: np.ndarray, spec: PoseSpec, res: FrameResult) -> np.ndarray:
+    """The back's outline read from the person mask (FrameResult.back), coloured by its
+    state (back_tone), with the state's shape at its middle; in place, returns `img`."""
+    back = res.back
+    if back is None:
+        return img
+    pts = back[np.isfinite(back).all(axis=1)]
+    if len(pts) < 2:
+        return img
+    tone = back_tone(spec, res)
+    poly = np.round(pts).astype(np.int32).reshape(-1, 1, 2)
+    cv2.polylines(img, [poly], False, (0, 0, 0), 8, cv2.LINE_AA)
+    cv2.polylines(img, [poly], False, theme.bgr(tone), 4, cv2.LINE_AA)
+    mid = pts[len(pts) // 2]
+    _icon(img, tone, int(mid[0]) - 9, int(mid[1]) - 26, 18)
+    return img
+
+
+def back_rect(res: FrameResult, pad: int = 8) -> Rect | None:
+    """The box around the drawn back curve and its state icon, for labels to keep clear of."""
+    back = res.back
+    pts = None if back is None else back[np.isfinite(back).all(axis=1)]
+    if pts is None or len(pts) < 2:
+        return None
+    x0, y0 = pts.min(axis=0) - pad
+    x1, y1 = pts.max(axis=0) + pad
+    y0 = min(y0, pts[len(pts) // 2][1] - 30)
+    return Rect(int(x0), int(y0), int(x1 - x0), int(y1 - y0))
+
+
 def draw_overlay(img: np.ndarray, spec: PoseSpec, res: FrameResult, extra: list[str] | None = None) -> np.ndarray:
-    """Skeleton, angle labels, count or hold time, side and cue; in place, returns `img`."""
+    """Skeleton, back curve, angle labels, count or hold time, side and cue; in place, returns `img`."""
     draw_skeleton(img, res)
+    draw_back_curve(img, spec, res)
     h, w = img.shape[:2]
     view = hud_view(spec, res, image_size=(w, h))
 
@@ -110,6 +153,9 @@ def draw_overlay(img: np.ndarray, spec: PoseSpec, res: FrameResult, extra: list[
 
     # angle labels, placed clear of the panel, the cue and each other
     taken = [Rect(0, 0, panel_w, panel_h)] + ([Rect(0, cue_top - 6, w, h - cue_top + 6)] if cue_rows else [])
+    curve = back_rect(res)
+    if curve is not None:
+        taken.append(curve)               # the back curve stays in view
     labels = tuple(type(a)(a.name, a.value, " deg" if a.unit == "°" else a.unit, a.anchor, a.tone)
                    for a in angle_labels(spec, res))
     boxes, _ = place_labels(Rect(0, 0, w, h), (w, h), labels, taken, 15, _cv_measure)

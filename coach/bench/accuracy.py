@@ -56,6 +56,7 @@ class ClipResult:
     view_warned_frac: float = 0.0
     model: str = "full"            # pose model the trace came from: lite, full or heavy
     spine_errors: dict[str, list[float]] = field(default_factory=dict)  # contour measures vs the rig's spine truth
+    spine_true: dict[str, list[float]] = field(default_factory=dict)    # ... and the true values
 
 
 def checked_measures(spec: PoseSpec) -> list[str]:
@@ -115,6 +116,7 @@ def evaluate_clip(truth: Truth, trace_path: Path, offsets: dict[str, float], mod
                 got, true = evaluate(m, r.landmarks, r.side, r.near, spec.min_visibility, r.back), spine_truth(truth, m, i)
                 if got is not None and true is not None:
                     res.spine_errors.setdefault(n, []).append(got - true)
+                    res.spine_true.setdefault(n, []).append(true)
                 continue
             got = evaluate(m, r.landmarks, r.side, r.near, spec.min_visibility)
             true = evaluate(m, truth.landmarks[i], r.side, r.near, 0.0)
@@ -231,6 +233,33 @@ def parse_models(text: str) -> list[str]:
     return sorted(set(names), key=MODEL_NAMES.index)
 
 
+def spine_rows(results: list[ClipResult]) -> list[str]:
+    """Contour measures against the rig's spine truth, per stretch and measure: the mean
+    absolute error as read, and with each clip's median error removed (what a measure
+    judged from the person's neutral sees), beside the true range it moves over."""
+    rs = [r for r in results if r.spine_errors]
+    if not rs:
+        return []
+    rows = ["-- back outline vs the rig's spine truth (ideal view) --",
+            f"{'stretch':24} {'measure':12} {'frames':>6} {'MAE':>6} {'MAE from neutral':>16} {'true range':>10}"]
+    for pose in sorted({r.pose for r in rs}):
+        spec = load_pose(pose)
+        for name in sorted({n for r in rs if r.pose == pose for n in r.spine_errors}):
+            errs, rel, true = [], [], []
+            for r in rs:
+                e = r.spine_errors.get(name, []) if r.pose == pose else []
+                if e:
+                    med = statistics.median(e)
+                    errs += [abs(x) for x in e]
+                    rel += [abs(x - med) for x in e]
+                    true += r.spine_true[name]
+            unit = "%" if spec.measures[name].unit == "pct" else "deg"
+            rows.append(f"{pose:24} {name:12} {len(errs):6d} {statistics.fmean(errs):5.1f}{unit[0] if unit == '%' else ''} "
+                        f"{statistics.fmean(rel):15.1f}{'%' if unit == '%' else ' '} {max(true) - min(true):9.1f}{'%' if unit == '%' else ' '}")
+    rows.append("target: spine curvature MAE <= 3 deg (or <= 10 % of the cat-cow range) in the ideal view")
+    return rows
+
+
 def run(args: argparse.Namespace) -> int:
     folder = Path(args.dir)
     truths = find_truths(folder)
@@ -269,6 +298,8 @@ def run(args: argparse.Namespace) -> int:
     off = [r for r in results if abs(r.view_offset_deg) >= 1e-6]
     rows, misses = summarise(ideal, f"ideal view (targets apply to {gate})", gate)
     print("\n".join(rows))
+    for line in spine_rows([r for r in ideal if r.model == gate]):
+        print(line)
     for deg in sorted({abs(r.view_offset_deg) for r in off}):
         rows2, _ = summarise([r for r in off if abs(r.view_offset_deg) == deg], f"{deg:g} deg off the ideal view (reported)")
         print("\n".join(rows2))

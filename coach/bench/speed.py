@@ -39,6 +39,7 @@ from coach.io.pose_backend import BackendChoice
 #: figure -> (comparison, target); checked by `misses`.
 TARGETS: dict[str, tuple[str, float]] = {
     "pipeline / bare inference": (">=", 0.95),
+    "pipeline / bare inference, with mask": (">=", 0.9),
     "live fps": (">=", 30.0),
     "live glass-to-feedback latency ms": ("<", 60.0),
     "batch 2 jobs / 1 job": (">=", 1.80),
@@ -453,6 +454,7 @@ class Measured:
 def measure(args: argparse.Namespace, choice: BackendChoice, work: Path) -> Measured:
     """Every figure, each measured `repeat` times, its runs alternating with the others' so
     that a busy machine's slow moments hit each alike (the median is reported)."""
+    from coach.io.back_outline import choice_for
     from coach.rules.pose_spec import load_pose
 
     n = max(2, args.frames)
@@ -484,6 +486,13 @@ def measure(args: argparse.Namespace, choice: BackendChoice, work: Path) -> Meas
         add("review pipeline fps", pipe)
         add("review sequential fps", review_fps(clip, spec, choice, work / f"sequential{k}", pipelined=False))
         add("pipeline / bare inference", pipe / bare)
+        if spec.uses_contour:                # the same with the person mask and the back outline
+            mask_choice = choice_for(choice, spec)
+            bare_m = 1000.0 / bare_inference(dec, mask_choice)[1].wall_ms
+            pipe_m = review_fps(clip, spec, mask_choice, work / f"pipelined_mask{k}", pipelined=True)
+            add("bare inference fps, with mask", bare_m)
+            add("review pipeline fps, with mask", pipe_m)
+            add("pipeline / bare inference, with mask", pipe_m / bare_m)
     results, checks = check_cost(spec, dec.t, lms)
     imgs, overlay = overlay_cost(spec, dec, results)
     encode = encode_cost(imgs, dec.fps, work / "encode.mp4")
@@ -505,6 +514,9 @@ def measure(args: argparse.Namespace, choice: BackendChoice, work: Path) -> Meas
         add("split review s, 1 process", s1)
         add("split review s, 2 processes", s2)
         add("split review 2 processes / 1", s1 / s2)
+    for name in ("bare inference fps, with mask", "review pipeline fps, with mask",
+                 "pipeline / bare inference, with mask"):
+        runs.setdefault(name, [])                        # a row even when the stretch reads no back
     for name in ("Ray clips/min, 1 worker", "Ray clips/min, 2 workers", "Ray s per clip, 1 worker"):
         runs[name] = []                              # a row even when skipped or without Ray
     for k in range(repeat if not args.no_ray else 0):
@@ -520,6 +532,12 @@ def measure(args: argparse.Namespace, choice: BackendChoice, work: Path) -> Meas
         add("new pose graph s per video", new)
         add("reset pose graph s per video", reset)
     return Measured(video, pose, dec, lms, infer, checks, overlay, encode, live, frames1, runs)
+
+
+def pose_reads_back(pose: str) -> bool:
+    from coach.rules.pose_spec import load_pose
+
+    return load_pose(pose).uses_contour
 
 
 def report(args: argparse.Namespace, m: Measured) -> int:
@@ -553,12 +571,18 @@ def report(args: argparse.Namespace, m: Measured) -> int:
              "Ray clips/min, 1 worker": f"{args.batch_videos} clips of {len(dec.bgr)} frames, local cluster, "
                                         "worker start-up included",
              "start-up s, matplotlib eager": "fresh process to first pose: imports, model, first frame"}
+    if pose_reads_back(pose):
+        notes["bare inference fps, with mask"] = "the pose model with its person segmentation mask"
+        notes["review pipeline fps, with mask"] = "the mask turned into the back outline, judged and drawn"
+    else:
+        notes["pipeline / bare inference, with mask"] = f"pending: {pose} reads no back, so no mask is computed"
     notes["pipeline / bound, stand-in model"] = (f"model replaced by a {infer.cpu_ms:.0f} ms sleep: the "
                                                  "pipeline's own overhead, whatever the other core does")
     if figures.get("live fps") is None:
         notes["live fps"] = notes["live glass-to-feedback latency ms"] = "pending: coach/app/live.py run_live not written yet"
     else:
-        notes["live fps"] = (f"fed at {LIVE_CAMERA_FPS:g} fps, {live['dropped']} of {live['captured']} "
+        notes["live fps"] = (f"{'with the mask, ' if pose_reads_back(pose) else ''}"
+                             f"fed at {LIVE_CAMERA_FPS:g} fps, {live['dropped']} of {live['captured']} "
                              "frames dropped in the last run")
         notes["live glass-to-feedback latency ms"] = f"mean; p95 {live['p95_ms']:.0f} ms in the last run"
     if args.no_ray:

@@ -163,6 +163,9 @@ class LegacyPoseBackend:
                 "install mediapipe==0.10.21 or pass --model pose_landmarker_full.task") from e
         self._pose = mp_pose.Pose(static_image_mode=False, model_complexity=complexity,
                                   smooth_landmarks=False, enable_segmentation=segmentation,
+                                  # MediaPipe's own mask smoothing feeds the last mask back and, on the
+                                  # rig's forward bend, threw the knee off; the core smooths the outline
+                                  smooth_segmentation=False,
                                   min_detection_confidence=min_detection_confidence,
                                   min_tracking_confidence=min_tracking_confidence)
         self.name = f"mediapipe-legacy-{model.stem}"
@@ -171,7 +174,7 @@ class LegacyPoseBackend:
     def detect(self, rgb: np.ndarray, t: float) -> np.ndarray | None:
         res = self._pose.process(rgb)
         self.last_world = None
-        self.mask = getattr(res, "segmentation_mask", None)      # smoothed over time by MediaPipe
+        self.mask = getattr(res, "segmentation_mask", None)
         if res.pose_landmarks is None:
             return None
         self.last_world = _world_array(res.pose_world_landmarks)
