@@ -34,6 +34,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from coach.errors import UserError
 from coach.io.pose_backend import BackendChoice
 
 #: figure -> (comparison, target); checked by `misses`.
@@ -51,6 +52,7 @@ DEFAULT_POSE = "kneeling_hip_flexor"
 BATCH_VIDEOS = 4                 # copies of the clip per batch run (2 jobs: 2 videos each)
 MIN_CHECK_FRAMES = 2000          # Engine.step timed over at least this many frames
 LIVE_CAMERA_FPS = 30.0           # the live loop is fed as a 30 fps camera would feed it
+SECTIONS = ("pipeline", "live", "batch", "split", "ray", "startup")   # --only
 
 
 # ---------------------------------------------------------------- test footage
@@ -475,12 +477,17 @@ def measure(args: argparse.Namespace, choice: BackendChoice, work: Path) -> Meas
     dec = decode(video, n)
     clip = truncate(video, dec, work / f"clip{video.suffix or '.mp4'}")
     long_clip = split_clip(dec, args.split_seconds, work / "long.mp4")
+    only = set(args.only.split(",")) if args.only else set(SECTIONS)
+    if only - set(SECTIONS):
+        raise UserError(f"--only takes {','.join(SECTIONS)}, not {args.only!r}")
     infer = None
-    for k in range(repeat):
+    for k in range(repeat if "pipeline" in only else 1):
         lms_k, cost = bare_inference(dec, choice)
         if infer is None or cost.wall_ms < infer.wall_ms:
             lms, infer = lms_k, cost
         bare = 1000.0 / cost.wall_ms
+        if "pipeline" not in only:
+            break                              # the stages' table still needs one inference run
         pipe = review_fps(clip, spec, choice, work / f"pipelined{k}", pipelined=True)
         add("bare inference fps", bare)
         add("review pipeline fps", pipe)
@@ -497,18 +504,19 @@ def measure(args: argparse.Namespace, choice: BackendChoice, work: Path) -> Meas
     imgs, overlay = overlay_cost(spec, dec, results)
     encode = encode_cost(imgs, dec.fps, work / "encode.mp4")
     live = None
-    for k in range(repeat):
+    frames1 = 0
+    for k in range(repeat if "live" in only else 0):
         add("pipeline / bound, stand-in model", stand_in_ratio(clip, spec, lms, infer.cpu_ms, work / f"stand_in{k}"))
         live = live_stats(clip, spec, choice, dec.fps)
         add("live fps", live and live["fps"])
         add("live glass-to-feedback latency ms", live and live["latency_ms"])
-    for k in range(repeat):
+    for k in range(repeat if "batch" in only else 0):
         fps1, frames1 = batch_fps(clip, pose, choice, 1, work / f"b{k}", args.batch_videos)
         fps2, _ = batch_fps(clip, pose, choice, 2, work / f"b{k}", args.batch_videos)
         add("batch fps, 1 job", fps1)
         add("batch fps, 2 jobs", fps2)
         add("batch 2 jobs / 1 job", fps2 / fps1)
-    for k in range(repeat):
+    for k in range(repeat if "split" in only else 0):
         s1 = split_seconds(long_clip, spec, choice, work / f"split1_{k}", 1)
         s2 = split_seconds(long_clip, spec, choice, work / f"split2_{k}", 2)
         add("split review s, 1 process", s1)
@@ -519,13 +527,13 @@ def measure(args: argparse.Namespace, choice: BackendChoice, work: Path) -> Meas
         runs.setdefault(name, [])                        # a row even when the stretch reads no back
     for name in ("Ray clips/min, 1 worker", "Ray clips/min, 2 workers", "Ray s per clip, 1 worker"):
         runs[name] = []                              # a row even when skipped or without Ray
-    for k in range(repeat if not args.no_ray else 0):
+    for k in range(repeat if not args.no_ray and "ray" in only else 0):
         r1 = ray_clips_per_min(clip, pose, choice, 1, work / f"r{k}", args.batch_videos)
         r2 = ray_clips_per_min(clip, pose, choice, 2, work / f"r{k}", args.batch_videos) if r1 else None
         add("Ray clips/min, 1 worker", r1)
         add("Ray clips/min, 2 workers", r2)
         add("Ray s per clip, 1 worker", 60.0 / r1 if r1 else None)
-    for k in range(repeat):
+    for k in range(repeat if "startup" in only else 0):
         add("start-up s, matplotlib eager", start_up_seconds(choice, eager_matplotlib=True))
         add("start-up s, matplotlib deferred", start_up_seconds(choice, eager_matplotlib=False))
         new, reset = graph_seconds(dec, choice)
@@ -560,7 +568,7 @@ def report(args: argparse.Namespace, m: Measured) -> int:
     # what 2 idle cores allow, from the stages' CPU costs (steady state, start-up excluded)
     cpu_ms = sum(c.cpu_ms for c in stages.values())
     infer_cpu = infer.cpu_ms
-    pipe_fps = figures["review pipeline fps"]
+    pipe_fps = figures.get("review pipeline fps") or 1000.0 / infer.wall_ms
     r1 = min(pipe_fps, 2000.0 / cpu_ms)                # one job: as fast as its review pipeline runs
     r2 = min(2 * r1, 2000.0 / cpu_ms)                  # two jobs: 2 cores shared by both
     notes = {"batch fps, 1 job": f"{args.batch_videos} videos, {frames1} frames, process start-up included",
@@ -578,14 +586,16 @@ def report(args: argparse.Namespace, m: Measured) -> int:
         notes["pipeline / bare inference, with mask"] = f"pending: {pose} reads no back, so no mask is computed"
     notes["pipeline / bound, stand-in model"] = (f"model replaced by a {infer.cpu_ms:.0f} ms sleep: the "
                                                  "pipeline's own overhead, whatever the other core does")
-    if figures.get("live fps") is None:
+    if not runs.get("live fps"):
+        pass                                   # not measured (--only)
+    elif figures.get("live fps") is None:
         notes["live fps"] = notes["live glass-to-feedback latency ms"] = "pending: coach/app/live.py run_live not written yet"
     else:
         notes["live fps"] = (f"{'with the mask, ' if pose_reads_back(pose) else ''}"
                              f"fed at {LIVE_CAMERA_FPS:g} fps, {live['dropped']} of {live['captured']} "
                              "frames dropped in the last run")
         notes["live glass-to-feedback latency ms"] = f"mean; p95 {live['p95_ms']:.0f} ms in the last run"
-    if args.no_ray:
+    if args.no_ray or (args.only and "ray" not in args.only.split(",")):
         notes["Ray clips/min, 1 worker"] = "skipped (--no-ray)"
     elif figures.get("Ray clips/min, 1 worker") is None:
         notes["Ray clips/min, 1 worker"] = "pending: Ray is not installed (pip install -e '.[cluster]')"
@@ -630,6 +640,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="length of the one long video reviewed by 1 and by 2 processes (default 60; the "
                         "clip's frames looped or cut)")
     p.add_argument("--no-ray", action="store_true", help="skip the Ray figures (each starts a local cluster)")
+    p.add_argument("--only", metavar="LIST", help=f"only these sections, comma-separated: {','.join(SECTIONS)} "
+                                                  "(default: all)")
     p.add_argument("--batch-videos", type=int, default=BATCH_VIDEOS, metavar="N",
                    help=f"copies of the clip in each batch run (default {BATCH_VIDEOS})")
     p.add_argument("--pose", metavar="NAME", help="stretch to check (default: the clip's truth file, "
