@@ -436,6 +436,36 @@ def median_spread(xs: list[float]) -> tuple[float | None, str]:
     return med, (f"{min(xs):.2f}-{max(xs):.2f} over {len(xs)}" if len(xs) > 1 else "1 run")
 
 
+def pipeline_runs(dec: Decoded, clip: Path, spec, choice: BackendChoice, work: Path, repeat: int,
+                  add) -> tuple[list, Cost]:
+    """Bare inference and the review pipeline (and, for a stretch that reads the back, the
+    same with the person mask), `repeat` times; with repeat 0 one inference run only (the
+    stages' table needs it). Returns the fastest run's landmarks and its cost."""
+    from coach.io.back_outline import choice_for
+
+    infer = None
+    for k in range(max(1, repeat)):
+        lms_k, cost = bare_inference(dec, choice)
+        if infer is None or cost.wall_ms < infer.wall_ms:
+            lms, infer = lms_k, cost
+        bare = 1000.0 / cost.wall_ms
+        if not repeat:
+            break                              # the stages' table still needs one inference run
+        pipe = review_fps(clip, spec, choice, work / f"pipelined{k}", pipelined=True)
+        add("bare inference fps", bare)
+        add("review pipeline fps", pipe)
+        add("review sequential fps", review_fps(clip, spec, choice, work / f"sequential{k}", pipelined=False))
+        add("pipeline / bare inference", pipe / bare)
+        if spec.uses_contour:                # the same with the person mask and the back outline
+            mask_choice = choice_for(choice, spec)
+            bare_m = 1000.0 / bare_inference(dec, mask_choice)[1].wall_ms
+            pipe_m = review_fps(clip, spec, mask_choice, work / f"pipelined_mask{k}", pipelined=True)
+            add("bare inference fps, with mask", bare_m)
+            add("review pipeline fps, with mask", pipe_m)
+            add("pipeline / bare inference, with mask", pipe_m / bare_m)
+    return lms, infer
+
+
 @dataclass
 class Measured:
     """What `run` measured: the clip, the stages' costs and every repeated figure's runs."""
@@ -456,7 +486,6 @@ class Measured:
 def measure(args: argparse.Namespace, choice: BackendChoice, work: Path) -> Measured:
     """Every figure, each measured `repeat` times, its runs alternating with the others' so
     that a busy machine's slow moments hit each alike (the median is reported)."""
-    from coach.io.back_outline import choice_for
     from coach.rules.pose_spec import load_pose
 
     n = max(2, args.frames)
@@ -480,26 +509,7 @@ def measure(args: argparse.Namespace, choice: BackendChoice, work: Path) -> Meas
     only = set(args.only.split(",")) if args.only else set(SECTIONS)
     if only - set(SECTIONS):
         raise UserError(f"--only takes {','.join(SECTIONS)}, not {args.only!r}")
-    infer = None
-    for k in range(repeat if "pipeline" in only else 1):
-        lms_k, cost = bare_inference(dec, choice)
-        if infer is None or cost.wall_ms < infer.wall_ms:
-            lms, infer = lms_k, cost
-        bare = 1000.0 / cost.wall_ms
-        if "pipeline" not in only:
-            break                              # the stages' table still needs one inference run
-        pipe = review_fps(clip, spec, choice, work / f"pipelined{k}", pipelined=True)
-        add("bare inference fps", bare)
-        add("review pipeline fps", pipe)
-        add("review sequential fps", review_fps(clip, spec, choice, work / f"sequential{k}", pipelined=False))
-        add("pipeline / bare inference", pipe / bare)
-        if spec.uses_contour:                # the same with the person mask and the back outline
-            mask_choice = choice_for(choice, spec)
-            bare_m = 1000.0 / bare_inference(dec, mask_choice)[1].wall_ms
-            pipe_m = review_fps(clip, spec, mask_choice, work / f"pipelined_mask{k}", pipelined=True)
-            add("bare inference fps, with mask", bare_m)
-            add("review pipeline fps, with mask", pipe_m)
-            add("pipeline / bare inference, with mask", pipe_m / bare_m)
+    lms, infer = pipeline_runs(dec, clip, spec, choice, work, repeat if "pipeline" in only else 0, add)
     results, checks = check_cost(spec, dec.t, lms)
     imgs, overlay = overlay_cost(spec, dec, results)
     encode = encode_cost(imgs, dec.fps, work / "encode.mp4")
