@@ -60,11 +60,12 @@ class ClipResult:
 
 
 def checked_measures(spec: PoseSpec) -> list[str]:
-    """The angle-like measures the stretch judges (checks and rep rule)."""
+    """The angle-like measures the stretch judges (checks and rep rule), and the back
+    outline's measures (the lumbar arch is in %)."""
     names = {c.measure for c in spec.checks}
     if spec.reps:
         names.add(spec.reps.measure)
-    return sorted(n for n in names if spec.measures[n].unit == "deg")
+    return sorted(n for n in names if spec.measures[n].unit == "deg" or spec.measures[n].kind in CONTOUR_KINDS)
 
 
 def load_offsets(folder: Path) -> dict[str, dict[str, float]]:
@@ -241,7 +242,7 @@ def spine_rows(results: list[ClipResult]) -> list[str]:
     if not rs:
         return []
     rows = ["-- back outline vs the rig's spine truth (ideal view) --",
-            f"{'stretch':24} {'measure':12} {'frames':>6} {'MAE':>6} {'MAE from neutral':>16} {'true range':>10}"]
+            f"{'stretch':24} {'measure':12} {'unit':>4} {'frames':>6} {'MAE':>6} {'MAE from neutral':>16} {'true range':>10}"]
     for pose in sorted({r.pose for r in rs}):
         spec = load_pose(pose)
         for name in sorted({n for r in rs if r.pose == pose for n in r.spine_errors}):
@@ -254,8 +255,8 @@ def spine_rows(results: list[ClipResult]) -> list[str]:
                     rel += [abs(x - med) for x in e]
                     true += r.spine_true[name]
             unit = "%" if spec.measures[name].unit == "pct" else "deg"
-            rows.append(f"{pose:24} {name:12} {len(errs):6d} {statistics.fmean(errs):5.1f}{unit[0] if unit == '%' else ''} "
-                        f"{statistics.fmean(rel):15.1f}{'%' if unit == '%' else ' '} {max(true) - min(true):9.1f}{'%' if unit == '%' else ' '}")
+            rows.append(f"{pose:24} {name:12} {unit:>4} {len(errs):6d} {statistics.fmean(errs):6.2f} "
+                        f"{statistics.fmean(rel):16.2f} {max(true) - min(true):10.2f}")
     rows.append("target: spine curvature MAE <= 3 deg (or <= 10 % of the cat-cow range) in the ideal view")
     return rows
 
