@@ -18,8 +18,8 @@ from coach.rules.pose_spec import PoseSpec
 def choice_for(choice: BackendChoice, specs: PoseSpec | list[PoseSpec]) -> BackendChoice:
     """`choice` with the mask switched on exactly when one of `specs` reads the back."""
     specs = specs if isinstance(specs, list) else [specs]
-    if not any(s.uses_contour for s in specs) or getattr(choice, "segmentation", False):
-        return choice                      # nothing to switch on: the caller's choice as it is
+    if not any(s.uses_contour for s in specs) or getattr(choice, "segmentation", True):
+        return choice                      # nothing to switch on (or no such option): as it is
     return replace(choice, segmentation=True)
 
 
