@@ -7,6 +7,10 @@ from pathlib import Path
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+# The history DB is the user's health record: tests never touch ~/.local/share/coach.
+# (CI runs on a machine whose home may already hold one, of any schema version.)
+import tempfile as _tempfile
+os.environ["COACH_DB"] = str(Path(_tempfile.mkdtemp(prefix="coach-tests-")) / "history.sqlite")
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
