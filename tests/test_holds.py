@@ -2,6 +2,8 @@
 lapse, completion at the target, side switch, finish(). 1/16 s steps (exact in binary)."""
 
 
+import pytest
+
 from coach.core import events as ev
 from coach.core.holds import HoldTimer
 from coach.rules.pose_spec import HoldRule
@@ -132,3 +134,17 @@ def test_measure_peaks_recorded_during_hold():
         t += DT
     assert h.current.peaks["knee"] == (88.0, 95.0)
     assert "hidden" not in h.current.peaks
+
+
+def test_form_faults_are_timed_beside_the_clock():
+    # 6.5 s in position: 2.5 s in good form, 3 s with a form fault open, 1 s good again
+    h = HoldTimer(RULE)
+    t = 0.0
+    for good, secs in [(True, 2.5), (False, 3.0), (True, 1.0)]:
+        for _ in range(round(secs / DT)):
+            h.step(t, True, "none", good_form=good)
+            t += DT
+    cur = h.current
+    assert cur.in_tolerance_s == pytest.approx(6.5 - RULE.min_enter_s - DT)   # the clock never paused
+    assert cur.good_form_s == pytest.approx(cur.in_tolerance_s - 3.0)
+    assert cur.pauses == 0

@@ -12,15 +12,16 @@ RULE = RepRule(measure="m", low_enter=-10.0, low_exit=-4.0, high_enter=10.0, hig
                min_phase_s=0.3, min_rep_s=1.0, grace_s=1.5, target=10)
 
 
-def run(segments, rule=RULE, t0=0.0):
-    """segments: [(value or None, seconds)]; returns (counter, events)."""
+def run(segments, rule=RULE, t0=0.0, neutral=0.0):
+    """segments: [(value or None, seconds)]; returns (counter, events). `neutral`: the
+    person's learnt neutral (None: not learnt, the signal alone counts)."""
     c = RepCounter(rule)
     events = []
     t = t0
     for value, secs in segments:
         n = round(secs / DT)
         for _ in range(n):
-            events += c.step(t, value)
+            events += c.step(t, value, neutral)
             t += DT
     return c, events
 
@@ -134,7 +135,53 @@ def test_counter_side_is_reported():
     out = []
     t = 0.0
     for v in [-20.0] * 16 + [20.0] * 16:
-        out += c.step(t, v)
+        out += c.step(t, v, 0.0)
         t += DT
     reps = kinds(out, ev.REP)
     assert len(reps) == 1 and reps[0].side == "left" and c.records[0].side == "left"
+
+
+# ---- counting from the signal itself (no neutral learnt: moving from t=0, never still)
+
+def ramp(a, b, secs):
+    """A straight move from a to b over secs, one value per frame."""
+    n = round(secs / DT)
+    return [(a + (b - a) * (i + 1) / n, DT) for i in range(n)]
+
+
+def test_cycles_from_t0_count_without_a_neutral():
+    # starts in cow (+15) at t=0 and never holds still: cat, cow, cat, cow, cat = 2 cycles
+    seq = []
+    v = 15.0
+    for target in (-30.0, 15.0, -30.0, 15.0, -30.0):
+        seq += ramp(v, target, 1.0) + [(target, 0.5)]
+        v = target
+    c, events = run(seq, neutral=None)
+    assert c.count == 2
+    assert [e.data["phase"] for e in kinds(events, ev.PHASE)] == ["low", "high", "low", "high", "low"]
+
+
+def test_cycles_count_around_any_offset_without_a_neutral():
+    # the same movement 40 deg off zero (a neutral that was never learnt) counts the same
+    seq = []
+    for _ in range(3):
+        seq += ramp(40.0, 5.0, 1.0) + [(5.0, 0.5)] + ramp(5.0, 40.0, 1.0) + [(40.0, 0.5)]
+    c, _ = run([(40.0, 0.5)] + seq, neutral=None)
+    assert c.count == 3
+
+
+def test_a_small_swing_without_a_neutral_never_counts():
+    # 20 deg back and forth is below the swing (1.5 x 20 = 30): a half movement, not a cycle
+    seq = []
+    for _ in range(5):
+        seq += ramp(0.0, -20.0, 1.0) + ramp(-20.0, 0.0, 1.0)
+    c, _ = run(seq, neutral=None)
+    assert c.count == 0
+
+
+def test_a_known_neutral_refines_small_but_clear_cycles():
+    # +-12 around the neutral: too small a swing for the signal alone (24 < 30), counted
+    # once the neutral says both phases were reached
+    seq = [(0.0, 1.0)] + [(-12.0, 1.0), (0.0, 0.5), (12.0, 1.0), (0.0, 0.5)] * 2
+    assert run(seq, neutral=None)[0].count == 0
+    assert run(seq, neutral=0.0)[0].count == 2

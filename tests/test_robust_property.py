@@ -55,7 +55,7 @@ def test_still_tabletop_with_jitter_and_dropouts_counts_no_cat_cow_rep(sigma, dr
 @PROP
 @given(sigma=st.floats(0.0, 3.0), dropout=st.floats(0.0, 0.3), seed=st.integers(0, 2**31),
        front=st.sampled_from(["left", "right"]))
-def test_jitter_around_an_out_of_position_lunge_finishes_no_hold(sigma, dropout, seed, front):
+def test_jitter_around_a_faulty_lunge_never_counts_good_form(sigma, dropout, seed, front):
     rng = np.random.default_rng(seed)
     still = robust_hip_flexor_stick(front, knee=128.0).frame()
     times = np.arange(0.0, 45.0, 0.1)
@@ -68,8 +68,10 @@ def test_jitter_around_an_out_of_position_lunge_finishes_no_hold(sigma, dropout,
         f[:, :2] += rng.normal(0.0, sigma, size=(N_LANDMARKS, 2))
         frames.append(f)
     eng, _ = robust_run_engine(HIP, times, frames)
-    assert robust_counts(eng) == (0, 0)
-    assert ev.HOLD_COMPLETE not in {e.kind for e in eng.events}
+    assert robust_counts(eng)[0] == 0
+    # the knee fault is timed beside the hold: whatever the noise, never in good form
+    held = eng.hold.records + ([eng.hold.current] if eng.hold.current else [])
+    assert sum(h.good_form_s for h in held) <= 1.0, [(h.in_tolerance_s, h.good_form_s) for h in held]
 
 
 @PROP

@@ -7,7 +7,6 @@ timer, and arbitrates one cue. No camera, window, clock or file in here.
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +20,7 @@ from coach.core.events import Event
 from coach.core.holds import HoldRecord, HoldTimer
 from coach.core.measures import evaluate, hidden_points, near_side, width_ratio
 from coach.rules.pose_spec import PoseSpec
+from coach.core.neutral import StillnessNeutral
 from coach.core.reps import RepCounter, RepRecord
 from coach.core.smoothing import LandmarkSmoother, SmoothingSettings
 
@@ -78,6 +78,7 @@ class _Frame:
     judging: bool = False           # set up, viewed correctly, neutral learnt
     view_sure: bool = False         # the view is not being waited out
     in_position: bool = False
+    good_form: bool = True          # no form check failing, no form fault open
     phase: str = "—"
     spoken: str | None = None
 
@@ -149,8 +150,10 @@ class Engine:
         self._person_seen_at = -1e9
         self.side = _SideTracker(spec.side.switch_after_s)
         self._neutral: dict[str, float] = {}     # baseline measure -> the person's neutral
-        self._baseline_samples: dict[str, list[float]] = {m: [] for m, x in spec.measures.items() if x.baseline}
-        self._baseline_time = 0.0
+        self._baseline_names = [m for m, x in spec.measures.items() if x.baseline]
+        self._still = StillnessNeutral(spec.baseline_s, {n: spec.measures[n].still_range for n in self._baseline_names})
+        self._in_position = False   # last frame: in the stretch position
+        self._neutral_stale = False # left the set-up position since the neutral was learnt
         self._neutral_off = False   # the learnt neutral said the camera looks at an angle...
         self._neutral_wait = False  # ...and is learnt again only after the person sits up
         self._last_t: float | None = None
@@ -301,7 +304,7 @@ class Engine:
                 f.hidden[name] = hidden_points(m, f.lm, f.side, f.near, spec.min_visibility)
             f.raw[name] = v
         f.measures = dict(f.raw)
-        for name in self._baseline_samples:
+        for name in self._baseline_names:
             f.measures[name] = self._from_neutral(name, f.raw[name])
 
     def _setup(self, f: _Frame) -> None:
@@ -314,34 +317,66 @@ class Engine:
         self._set_up = bool(f.set_up)
 
     def _baseline(self, f: _Frame) -> None:
-        """The person's neutral: gathered while set up and viewed correctly. A neutral far
-        from level means the camera looks at an angle: say so and learn it again later."""
+        """The person's neutral: learnt only while set up, viewed correctly and still (a
+        rolling window, coach/core/neutral.py); refreshed when they settle again out of the
+        stretch. A neutral far from level means the camera looks at an angle: say so and
+        learn it again later."""
         spec = self.spec
-        f.baseline_ready = len(self._neutral) == len(self._baseline_samples)
+        f.baseline_ready = len(self._neutral) == len(self._baseline_names)
         self._neutral_wait = self._neutral_wait and bool(f.set_up)
-        if not f.baseline_ready and f.set_up and f.view_ok and not self._neutral_wait:
-            for name, samples in self._baseline_samples.items():
-                if f.raw[name] is not None:
-                    samples.append(f.raw[name])
-            self._baseline_time += f.dt
-            if self._baseline_time >= spec.baseline_s and all(self._baseline_samples.values()):
-                base = {n: statistics.median(s) for n, s in self._baseline_samples.items()}
-                off = {n: base[n] for n, lim in spec.view.neutral_max if abs(base[n]) > lim}
-                if off:         # seen at an angle: say so; learn it again once they have sat up
-                    for samples in self._baseline_samples.values():
-                        samples.clear()
-                    self._baseline_time = 0.0
-                    if not self._neutral_off:
-                        f.out.append(Event(f.t, ev.VIEW_WARNING, spec.view.neutral_cue, f.side, {"neutral": off}))
-                    self._neutral_off = self._neutral_wait = True
-                else:
-                    if self._neutral_off:
-                        f.out.append(Event(f.t, ev.VIEW_OK, "", f.side))
-                    self._neutral_off = False
-                    self._neutral = base
-                    f.baseline_ready = True
-                    f.out.append(Event(f.t, ev.BASELINE, "Got your neutral position", f.side, dict(self._neutral)))
+        if f.baseline_ready and not f.set_up:
+            self._neutral_stale = True
+        allowed = bool(f.set_up) and f.view_ok and not self._neutral_wait and (
+            not f.baseline_ready or self._may_refresh(f.raw))
+        base = self._still.step(f.t, f.raw, allowed) if self._baseline_names else None
+        if base is not None and f.baseline_ready and not self._accept_refresh(base):
+            base = None
+        if base is not None:
+            off = {n: base[n] for n, lim in spec.view.neutral_max if abs(base[n]) > lim}
+            if off:         # seen at an angle: say so; learn it again once they have sat up
+                if not self._neutral_off:
+                    f.out.append(Event(f.t, ev.VIEW_WARNING, spec.view.neutral_cue, f.side, {"neutral": off}))
+                self._neutral_off = self._neutral_wait = True
+            else:
+                if self._neutral_off:
+                    f.out.append(Event(f.t, ev.VIEW_OK, "", f.side))
+                self._neutral_off = self._neutral_stale = False
+                text = "" if f.baseline_ready else "Got your neutral position"
+                self._neutral = base
+                f.baseline_ready = True
+                f.out.append(Event(f.t, ev.BASELINE, text, f.side, dict(self._neutral)))
+                self._measure_from_neutral(f)
         f.view_ok = f.view_ok and not self._neutral_off
+
+    def _measure_from_neutral(self, f: _Frame) -> None:
+        """A new neutral: the baseline measures and their checks read again against it."""
+        for name in self._baseline_names:
+            f.measures[name] = self._from_neutral(name, f.raw[name])
+        for c in self.spec.checks:
+            if c.measure in self._baseline_names:
+                passed, low = judge(c, f.measures[c.measure], self._was_passing.get(c.id))
+                self._was_passing[c.id] = passed
+                f.checks[c.id] = CheckStatus(c.id, passed, f.measures[c.measure], low, tuple(f.hidden.get(c.measure, ())))
+
+    def _may_refresh(self, raw: dict[str, float | None]) -> bool:
+        """A learnt neutral may be refreshed now: out of the stretch (no hold running, not
+        in position) and, for a rep measure, back inside the exit band of the old neutral."""
+        if self.hold and (self._in_position or self.hold.state != "idle"):
+            return False
+        r = self.spec.reps
+        if r and r.measure in self._neutral:
+            v = raw.get(r.measure)
+            if v is None or not (r.low_exit < v - self._neutral[r.measure] < r.high_exit):
+                return False
+        return True
+
+    def _accept_refresh(self, base: dict[str, float]) -> bool:
+        """A still window seen after the first neutral replaces it when the person has left
+        the set-up position since (re-settled), or when it only drifted (within twice each
+        measure's still range): a still pose part-way into the stretch never becomes the neutral."""
+        if self._neutral_stale:
+            return True
+        return all(abs(base[n] - self._neutral[n]) <= 2 * self.spec.measures[n].still_range for n in base)
 
     def _judge(self, f: _Frame) -> None:
         """In position (every form and target check passes) and the form faults, which are
@@ -353,9 +388,9 @@ class Engine:
         f.in_position = f.judging
         for c in spec.checks:
             st = f.checks[c.id]
-            if c.role == "setup" or not c.required_for_hold:
+            if c.role == "setup":
                 continue
-            if st.passed is not True:
+            if c.required_for_hold and st.passed is not True:     # else a fault timed beside the hold
                 f.in_position = False
             if f.judging and f.view_sure and st.passed is False and c.role == "form":
                 failing[c.id] = (c.cue_low if st.low else c.cue_high, st.value)
@@ -363,16 +398,21 @@ class Engine:
             if f.measures.get(name) is None:
                 f.in_position = False
         f.out += self.faults.step(f.t, failing, f.side)
+        f.good_form = not failing and not self.faults.open
+        self._in_position = bool(f.in_position)
 
     def _count(self, f: _Frame) -> None:
         """The rep counter of the active side and the hold timer."""
         spec = self.spec
-        if self.reps:
+        if self.reps:       # counted from the signal; a learnt neutral only refines it
             counter = self.reps[f.side if f.side in self.reps else spec.sides[0]]
-            f.out += counter.step(f.t, f.measures[spec.reps.measure] if f.judging else None)
+            name = spec.reps.measure
+            value = f.raw[name] if f.set_up and f.view_ok else None
+            neutral = self._neutral.get(name) if name in self._baseline_names else (0.0 if value is not None else None)
+            f.out += counter.step(f.t, value, neutral)
             f.phase = counter.phase
         if self.hold:
-            f.out += self.hold.step(f.t, f.in_position, f.side, f.measures)
+            f.out += self.hold.step(f.t, f.in_position, f.side, f.measures, good_form=f.good_form)
             f.phase = self.hold.state if not self.reps else f.phase
 
     def _progress(self, f: _Frame) -> None:
@@ -409,7 +449,7 @@ class Engine:
         # judged, or (once set up) the rep or baseline measure from being read
         hidden_now = [st[c.id].hidden for c in spec.checks if (c.role == "setup" or f.set_up) and st[c.id].passed is None]
         if f.set_up:
-            hidden_now += [f.hidden.get(n, []) for n in ([spec.reps.measure] if spec.reps else []) + list(self._baseline_samples)
+            hidden_now += [f.hidden.get(n, []) for n in ([spec.reps.measure] if spec.reps else []) + self._baseline_names
                            if f.raw.get(n) is None]
         parts = next((p for p in hidden_now if p), None)
         if parts and not self._set_complete:      # once the set is done nothing needs that joint
@@ -419,8 +459,8 @@ class Engine:
             bad = [c for c in spec.checks if c.role == "setup" and st[c.id].passed is False]
             text = (bad[0].cue_low if st[bad[0].id].low else bad[0].cue_high) if bad else ""
             cands.append((cue_prio.SETUP, text or spec.setup_cue))
-        elif f.set_up and f.view_ok and not f.baseline_ready:
-            cands.append((cue_prio.SETUP, spec.baseline_cue))
+        elif f.set_up and f.view_ok and not f.baseline_ready and all(c.phase == "neutral" for c in self.reps.values()):
+            cands.append((cue_prio.SETUP, spec.baseline_cue))     # not once they are already moving
         for cid in self.faults.open:
             cands.append((cue_prio.FORM, self.faults.open[cid].text))
         if f.judging and f.view_sure and not f.in_position and not self.faults.open:

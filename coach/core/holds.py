@@ -1,5 +1,8 @@
 """Timed holds per side: start after `min_enter_s` in position, pause (not reset) on a
-lapse shorter than `grace_s`, end after a longer lapse, and report time in tolerance."""
+lapse shorter than `grace_s`, end after a longer lapse, and report time in tolerance.
+
+The clock is the time in the stretch position, as a physio times it. Form faults do not
+stop it (unless their check says so); the seconds held in good form are kept beside it."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ class HoldRecord:
     start: float
     end: float | None = None
     in_tolerance_s: float = 0.0
+    good_form_s: float = 0.0          # of in_tolerance_s: with no form fault open
     pauses: int = 0
     completed: bool = False
     peaks: dict[str, tuple[float, float]] = field(default_factory=dict)  # measure -> (min, max)
@@ -45,8 +49,10 @@ class HoldTimer:
         """Seconds in tolerance of the current hold (0 when none)."""
         return self.current.in_tolerance_s if self.current else 0.0
 
-    def step(self, t: float, in_position: bool, side: str, measures: dict[str, float | None] | None = None) -> list[Event]:
-        """Advance to time t. `in_position` False also covers 'not seen'."""
+    def step(self, t: float, in_position: bool, side: str, measures: dict[str, float | None] | None = None,
+             good_form: bool = True) -> list[Event]:
+        """Advance to time t. `in_position` False also covers 'not seen'; `good_form` False:
+        a form fault is open (the clock runs, the good-form seconds do not)."""
         r = self.rule
         dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
         self._last_t = t if self._last_t is None else max(self._last_t, t)   # a clock going back never re-credits time
@@ -76,6 +82,7 @@ class HoldTimer:
             assert cur is not None
             if in_position:
                 cur.in_tolerance_s += dt
+                cur.good_form_s += dt if good_form else 0.0
             else:
                 self.state, self._since = "paused", t
                 cur.pauses += 1

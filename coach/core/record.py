@@ -60,7 +60,7 @@ def build_record(engine: Engine, *, source: str, duration_s: float, frames: int,
     ]
     holds = [
         {"side": h.side, "start": _r(h.start), "end": _r(h.end), "duration_s": _r(h.duration),
-         "in_tolerance_s": _r(h.in_tolerance_s), "target_s": spec.hold.seconds,
+         "in_tolerance_s": _r(h.in_tolerance_s), "good_form_s": _r(h.good_form_s), "target_s": spec.hold.seconds,
          "completed": h.completed, "pauses": h.pauses,
          "peaks": {k: [_r(lo, 1), _r(hi, 1)] for k, (lo, hi) in h.peaks.items()}}
         for h in engine.hold_records
@@ -88,6 +88,7 @@ def summary_lines(rec: StretchRecord) -> list[str]:
     for h in rec.holds:
         lines.append(f"  hold {h['side']:>5}: {h['start']:6.1f}-{h['end']:6.1f} s, in position "
                      f"{h['in_tolerance_s']:.1f} s of {h['target_s']:.0f} s"
+                     f" ({h.get('good_form_s', h['in_tolerance_s']):.1f} s in good form)"
                      f"{' (complete)' if h['completed'] else ''}, {h['pauses']} pause(s)")
     for f in rec.faults:
         lines.append(f"  fault {f['id']} at {f['start']:.1f}-{f['end']:.1f} s: {f['text']}")
@@ -132,6 +133,6 @@ def write_csv(record: StretchRecord, path: Path) -> None:
         for i, h in enumerate(record.holds, 1):
             peaks = " ".join(f"{k}={lo}..{hi}" for k, (lo, hi) in h["peaks"].items())
             w.writerow(["hold", i, h["side"], h["start"], h["end"], h["duration_s"],
-                        f"in_tolerance_s={h['in_tolerance_s']} completed={h['completed']} pauses={h['pauses']} {peaks}"])
+                        f"in_tolerance_s={h['in_tolerance_s']} good_form_s={h.get('good_form_s')} completed={h['completed']} pauses={h['pauses']} {peaks}"])
         for i, fl in enumerate(record.faults, 1):
             w.writerow(["fault", i, fl["side"], fl["start"], fl["end"], fl["duration_s"], csv_cell(f"{fl['id']}: {fl['text']}")])

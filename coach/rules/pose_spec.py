@@ -44,6 +44,8 @@ class Measure:
     unit: str = "deg"
     help: str = ""
     part: str = "whole"            # spine_curve: whole | upper | lower back
+    still_range: float | None = None  # baseline measures: the neutral is learnt only while the
+                                      # measure moves less than this over baseline_s (default per unit: STILL_RANGE)
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,8 @@ class Check:
     cue_low: str = ""
     cue_high: str = ""
     label: str = ""
-    required_for_hold: bool = True
+    required_for_hold: bool = True  # its failure pauses the hold clock (default: target checks yes,
+                                    # form checks no: a form fault is recorded beside the hold)
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,8 @@ class RepRule:
     low_cue: str = ""
     high_cue: str = ""
     too_fast_cue: str = "Slow down: move smoothly"
+    swing: float | None = None     # entering a phase from the signal alone: this far past the last
+                                   # opposite extreme (None: 1.5 x (high_enter - low_enter))
 
 
 @dataclass(frozen=True)
@@ -166,11 +171,13 @@ class PoseSpec:
 
 
 _UNITS = {"deg": (-360.0, 360.0), "ratio": (-10.0, 10.0), "pct": (-100.0, 100.0)}
+STILL_RANGE = {"deg": 4.0, "ratio": 0.05, "pct": 2.0}   # default still_range per unit (landmark noise on real video)
 
 
 def _measure(r: TomlReader, name: str, t: dict) -> Measure:
     p = f"measures.{name}"
-    r.unknown(t, {"kind", "points", "reference", "axis", "scale", "absolute", "baseline", "facing", "unit", "help", "part"}, p)
+    r.unknown(t, {"kind", "points", "reference", "axis", "scale", "absolute", "baseline", "facing", "unit", "help", "part",
+                  "still_range"}, p)
     kind = r.get(t, "kind", p, str, choices=tuple(MEASURE_KINDS))
     if "part" in t and kind != "spine_curve":
         raise r.fail(f"{p}.part", f"only a 'spine_curve' measure takes a part, not a '{kind}' one")
@@ -196,6 +203,7 @@ def _measure(r: TomlReader, name: str, t: dict) -> Measure:
         absolute=r.get(t, "absolute", p, bool, False), baseline=r.get(t, "baseline", p, bool, False),
         facing=(facing[0], facing[1]) if facing else None, unit=unit, help=r.get(t, "help", p, str, ""),
         part=r.get(t, "part", p, str, "whole", choices=SPINE_PARTS),
+        still_range=r.get(t, "still_range", p, float, STILL_RANGE[unit], lo=0.0, hi=_UNITS[unit][1]),
     )
 
 
@@ -225,7 +233,7 @@ def _check(r: TomlReader, i: int, t: dict, measures: dict[str, Measure]) -> Chec
         hysteresis=r.get(t, "hysteresis", p, float, {"deg": 2.0, "pct": 0.3}.get(unit, 0.03), lo=0.0, hi=45.0),
         cue_low=r.get(t, "cue_low", p, str, ""), cue_high=r.get(t, "cue_high", p, str, ""),
         label=r.get(t, "label", p, str, cid.replace("_", " ")),
-        required_for_hold=r.get(t, "required_for_hold", p, bool, True),
+        required_for_hold=r.get(t, "required_for_hold", p, bool, t.get("role", "form") != "form"),
     )
 
 
@@ -286,6 +294,7 @@ def _reps(r: TomlReader, d: dict, measures: dict[str, Measure]) -> RepRule | Non
         target=r.get(t, "target", p, int, 10, lo=1, hi=1000),
         low_cue=r.get(t, "low_cue", p, str, ""), high_cue=r.get(t, "high_cue", p, str, ""),
         too_fast_cue=r.get(t, "too_fast_cue", p, str, RepRule.too_fast_cue),
+        swing=r.get(t, "swing", p, float, None, lo=0.0, hi=360.0),
     )
     if not (reps.low_enter < reps.low_exit <= reps.high_exit < reps.high_enter):
         raise r.fail(f"{p}.low_exit", "thresholds must satisfy low_enter < low_exit <= high_exit < high_enter (hysteresis)")
