@@ -51,7 +51,9 @@ def test_reps_and_holds_match_truth(truth: Truth, reports: dict[str, dict]) -> N
     rep = reports[truth.video.stem]
     assert rep["frames_with_person"] >= 0.9 * rep["frames"]
     assert rep["rep_count"] == truth.reps
-    got = [h for h in rep["holds"] if h["in_tolerance_s"] >= 1.0]
+    # the rig labels no hold in a clip with a deliberate fault; the coach times the stretch
+    # beside the fault, so there it must hold none of it in good form
+    got = [h for h in rep["holds"] if h["in_tolerance_s"] >= 1.0 and (truth.clean or h["good_form_s"] >= 1.0)]
     assert len(got) == len(truth.holds), (got, truth.holds)
     for want, h in zip(sorted(truth.holds, key=lambda h: h["start"]), sorted(got, key=lambda h: h["start"])):
         if want.get("side", "none") != "none":

@@ -21,6 +21,7 @@ from coach.core.holds import HoldRecord, HoldTimer
 from coach.core.measures import evaluate, hidden_points, near_side, width_ratio
 from coach.rules.pose_spec import PoseSpec
 from coach.core.neutral import StillnessNeutral
+from coach.core.plausibility import PersonGate, PlausibilitySettings
 from coach.core.reps import RepCounter, RepRecord
 from coach.core.smoothing import LandmarkSmoother, SmoothingSettings
 
@@ -133,6 +134,7 @@ class Engine:
     """Coaching state for one stretch, one set."""
 
     PERSON_LOST_S = 1.0
+    VIEW_BAND = 0.15            # view hysteresis: a fraction of the width-ratio limit
 
     def __init__(self, spec: PoseSpec, smoothing: SmoothingSettings | None = None,
                  cue_settings: CueSettings | None = None) -> None:
@@ -153,6 +155,7 @@ class Engine:
         self._baseline_names = [m for m, x in spec.measures.items() if x.baseline]
         self._still = StillnessNeutral(spec.baseline_s, {n: spec.measures[n].still_range for n in self._baseline_names})
         self._in_position = False   # last frame: in the stretch position
+        self._person_gate = PersonGate(PlausibilitySettings(min_mean_visibility=spec.min_visibility))
         self._neutral_stale = False # left the set-up position since the neutral was learnt
         self._neutral_off = False   # the learnt neutral said the camera looks at an angle...
         self._neutral_wait = False  # ...and is learnt again only after the person sits up
@@ -240,8 +243,11 @@ class Engine:
         v = self.spec.view
         if ratio is None:
             return self.view.value
-        raw = not ((v.max_width_ratio is not None and ratio > v.max_width_ratio)
-                   or (v.min_width_ratio is not None and ratio < v.min_width_ratio))
+        # a band around each limit: once judged wrong, the view must come VIEW_BAND inside
+        # the limit to be judged right again, so a ratio hovering on the limit never flickers
+        band = 0.0 if self.view.value else self.VIEW_BAND
+        raw = not ((v.max_width_ratio is not None and ratio > v.max_width_ratio * (1 - band))
+                   or (v.min_width_ratio is not None and ratio < v.min_width_ratio * (1 + band)))
         if not self._view_seen:
             self._view_seen = True
             self.view.value = raw
@@ -255,6 +261,9 @@ class Engine:
         poses with a contour measure."""
         dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
         self._last_t = t if self._last_t is None else max(self._last_t, t)   # a clock going back never re-credits time
+        # a detection that is not a plausible body (a title card, a logo) is no person
+        plausible = self._person_gate.step(t, landmarks)
+        landmarks = landmarks if plausible else None
         f = _Frame(t, dt, self.smoother.step(t, landmarks),
                    self.back_smoother.step(t, back if landmarks is not None else None))
         self._presence(f)
@@ -453,7 +462,9 @@ class Engine:
                            if f.raw.get(n) is None]
         parts = next((p for p in hidden_now if p), None)
         if parts and not self._set_complete:      # once the set is done nothing needs that joint
-            hint = spec.view.cue[:1].lower() + spec.view.cue[1:]
+            # never "turn sideways" while the view check passes: then the joint is out of
+            # the frame or covered, not turned away
+            hint = (spec.view.cue[:1].lower() + spec.view.cue[1:]) if not f.view_ok else "keep it in view of the camera"
             cands.append((cue_prio.VIEW, f"{parts[0].replace('_', ' ')} hidden: {hint}"))
         if f.person and not f.set_up and not self._set_complete:   # after the set, no "get into position"
             bad = [c for c in spec.checks if c.role == "setup" and st[c.id].passed is False]

@@ -53,22 +53,28 @@ def empty_frame() -> np.ndarray:
 
 
 def point(lm: np.ndarray, name: str, min_visibility: float) -> np.ndarray | None:
-    """(x, y) of a landmark or mid-point, or None where it is missing or poorly seen.
+    """(x, y) of a landmark or mid-point, or None where it is missing or poorly seen (for a
+    mid-point: where neither side is seen; one side seen stands for both).
     Scalar reads (ndarray.item) instead of small-array reductions: this runs a few
     dozen times per frame, and replaying a trace must stay fast."""
     rows = (INDEX[name],) if name in INDEX else MIDPOINTS[name]
     x = y = 0.0
+    n = 0
     for r in rows:
         px, py, v = lm.item(r, 0), lm.item(r, 1), lm.item(r, 3)
-        if not (v >= min_visibility and math.isfinite(px) and math.isfinite(py)):
-            return None
-        x += px
-        y += py
-    n = len(rows)
+        if v >= min_visibility and math.isfinite(px) and math.isfinite(py):
+            x += px
+            y += py
+            n += 1
+    # a mid-point stands on the side that is seen: in a side view the far shoulder, hip or
+    # knee lies behind the near one, so the far side never blocks a measure the near can make
+    if n == 0:
+        return None
     return np.array((x / n, y / n))
 
 
 def hidden_parts(lm: np.ndarray, name: str, min_visibility: float) -> list[str]:
     """The real landmarks behind `name` that are missing or poorly seen."""
     rows = (INDEX[name],) if name in INDEX else MIDPOINTS[name]
-    return [NAMES[r] for r in rows if not (lm[r, 3] >= min_visibility) or not np.isfinite(lm[r, 0])]
+    hidden = [NAMES[r] for r in rows if not (lm[r, 3] >= min_visibility) or not np.isfinite(lm[r, 0])]
+    return hidden if len(hidden) == len(rows) else []     # a mid-point is hidden only when no side is seen
