@@ -185,3 +185,12 @@ def test_a_known_neutral_refines_small_but_clear_cycles():
     seq = [(0.0, 1.0)] + [(-12.0, 1.0), (0.0, 0.5), (12.0, 1.0), (0.0, 0.5)] * 2
     assert run(seq, neutral=None)[0].count == 0
     assert run(seq, neutral=0.0)[0].count == 2
+
+
+def test_moving_from_a_neutral_start_at_t0_counts_the_first_cycle():
+    # neutral at t=0 and straight into cat, cow, back: 3 cycles, the first one included
+    seq = []
+    for _ in range(3):
+        seq += ramp(0.0, -20.0, 1.0) + ramp(-20.0, 20.0, 2.0) + ramp(20.0, 0.0, 1.0)
+    c, _ = run(seq, neutral=None)
+    assert c.count == 3

@@ -48,6 +48,7 @@ class RepCounter:
     _last_seen: float | None = None
     _ref_low: float | None = None   # lowest value since the high phase was entered (or the start)
     _ref_high: float | None = None  # highest value since the low phase was entered (or the start)
+    _start: float | None = None     # the first value since the start (or a reset), until a phase is entered
 
     def reset_cycle(self) -> None:
         self._visited.clear()
@@ -68,7 +69,7 @@ class RepCounter:
             if self._last_seen is not None and t - self._last_seen > r.grace_s:
                 self.reset_cycle()
                 self.phase = "neutral"
-                self._ref_low = self._ref_high = None
+                self._ref_low = self._ref_high = self._start = None
             return []
         self._last_seen = t
         out: list[Event] = []
@@ -77,6 +78,8 @@ class RepCounter:
             self._peaks["low"] = min(self._peaks.get("low", value), value)
         if "high" in self._visited or self.phase == "high":
             self._peaks["high"] = max(self._peaks.get("high", value), value)
+        if self._ref_low is None and self._ref_high is None:
+            self._start = value
         self._ref_low = value if self._ref_low is None else min(self._ref_low, value)
         self._ref_high = value if self._ref_high is None else max(self._ref_high, value)
 
@@ -90,7 +93,12 @@ class RepCounter:
         want = None
         if rel is not None:
             want = "low" if rel <= r.low_enter else "high" if rel >= r.high_enter else None
-        if want is None:        # the signal's own swing from the last opposite extreme
+        if want is None and self._start is not None:
+            # nothing entered yet: the start may be mid-way (a person moving from t=0), so
+            # half a swing away from it enters the first phase
+            half = self.swing / 2
+            want = "low" if value <= self._start - half else "high" if value >= self._start + half else None
+        elif want is None:      # the signal's own swing from the last opposite extreme
             want = "low" if value <= self._ref_high - self.swing else "high" if value >= self._ref_low + self.swing else None
         if want is None or want == self.phase:
             self._pending = None
@@ -103,6 +111,7 @@ class RepCounter:
         entered = self._pending_since
         self.phase, self._pending = want, None
         self._peaks[want] = value
+        self._start = None
         if want == "low":
             self._ref_low = value
         else:
