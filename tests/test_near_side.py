@@ -11,7 +11,7 @@ from coach.core import events as ev
 from coach.core.engine import Engine
 from coach.core.landmarks import INDEX, hidden_parts, point
 from coach.rules.pose_spec import load_pose
-from stick import Stick, drive, steps
+from stick import Stick, backs, drive, steps
 
 FPS = 15.0
 TABLE = Stick(torso=0.0, head=0.0, thigh={"left": -90.0, "right": -90.0}, shin={"left": 180.0, "right": 180.0},
@@ -32,8 +32,9 @@ def test_far_side_at_visibility_0_08_never_blocks_cat_cow():
     # a true side view: MediaPipe barely sees the far side; the spine is read from the near
     e = Engine(load_pose("cat_cow"))
     far = TABLE.with_(vis=FAR)
-    t, f = steps([(far, 3.0), (far.with_(head=-25.0), 1.5), (far.with_(head=25.0), 1.5), (far, 1.0)], FPS)
-    res = drive(e, t, f)
+    segs = [(far, 3.0), (far.with_(back=(10.0, 10.0)), 1.5), (far.with_(back=(-8.0, -8.0)), 1.5), (far, 1.0)]
+    t, f = steps(segs, FPS)
+    res = drive(e, t, f, back=backs(segs, FPS))
     assert e.baseline and res[-1].reps == 1
     assert not any("hidden" in s for s in (r.spoken or "" for r in res))
     assert all("Hold still" not in (r.cue or "") for r in res[int(3.5 * FPS):])
