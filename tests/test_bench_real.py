@@ -95,3 +95,15 @@ def test_every_real_clip_has_a_usable_truth_file() -> None:
     for t in truths:
         assert t.raw.get("real") is True and t.video.exists() and t.landmarks is None
         assert t.raw.get("view_segments"), t.path.name
+
+
+def test_a_side_view_slice_keeps_every_per_frame_array():
+    import numpy as np
+    from coach.io.trace import Trace
+
+    n = 10
+    tr = Trace(np.arange(n) / 10, np.zeros((n, 33, 4)), 640, 480, world=np.ones((n, 33, 3)),
+               back=np.full((n, 25, 2), 2.0))
+    part = real._slice(tr, np.arange(n) >= 4)
+    assert len(part) == 6 and part.world.shape == (6, 33, 3) and part.back.shape == (6, 25, 2)
+    assert part.t[0] == 0.4 and part.width == 640

@@ -16,7 +16,7 @@ such segment is scored from a fresh start, as if the clip had been cut there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
@@ -113,6 +113,13 @@ def evaluate_real(truth: Truth, trace: Trace, spec: PoseSpec) -> RealResult:
                         truth.faults, _person_frac(trace))
 
 
+def _slice(trace: Trace, keep: np.ndarray) -> Trace:
+    """The frames of `trace` where `keep` is true, every per-frame array with them."""
+    cut = {f.name: getattr(trace, f.name)[keep] for f in fields(trace)
+           if isinstance(getattr(trace, f.name), np.ndarray) and getattr(trace, f.name).shape[:1] == trace.t.shape}
+    return replace(trace, **cut)
+
+
 def side_segments(truth: Truth) -> list[tuple[float, float]]:
     return [(s["start"], s["end"]) for s in truth.raw.get("view_segments", [])
             if abs(s.get("view_offset_deg", 0.0)) <= SIDE_VIEW_MAX_DEG]
@@ -150,8 +157,7 @@ def evaluate_side_view(truth: Truth, trace: Trace, spec: PoseSpec) -> RealResult
         keep = (trace.t >= a) & (trace.t <= b)
         if keep.sum() < 2:
             continue
-        part = Trace(trace.t[keep], trace.lm[keep], trace.width, trace.height, trace.model, trace.source,
-                     world=None if trace.world is None else trace.world[keep])
+        part = _slice(trace, keep)
         records.append(score_trace(part, spec).record)
     if not records:
         return None
