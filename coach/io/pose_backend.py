@@ -271,13 +271,18 @@ class TraceReplayBackend:
     def __init__(self, path: str | Path) -> None:
         from coach.io.trace import load_trace
 
-        self._lm = load_trace(Path(path)).lm
+        tr = load_trace(Path(path))
+        self._lm, self._back = tr.lm, tr.back
         self.name = f"trace-replay:{Path(path).name}"
         self.last_world = None
+        self.last_back: np.ndarray | None = None     # the trace's back outline (coach/io/back_outline.py)
         self._i = 0
 
     def detect(self, rgb: np.ndarray, t: float) -> np.ndarray | None:
-        lm = self._lm[min(self._i, len(self._lm) - 1)]
+        i = min(self._i, len(self._lm) - 1)
+        lm = self._lm[i]
+        back = None if self._back is None else self._back[i]
+        self.last_back = back.copy() if back is not None and np.isfinite(back).any() else None
         self._i += 1
         return None if not np.isfinite(lm[:, 0]).any() else lm.copy()
 
