@@ -175,7 +175,7 @@ def test_measure_kinds_read_the_curve():
     assert evaluate(up, lm, "left", "left", 0.5, curve) == pytest.approx(C.curvature(curve, HIP, SHOULDER, "upper"))
     arch = Measure("arch", "lumbar_arch", ("mid_hip", "mid_shoulder"), unit="pct")
     assert evaluate(arch, lm, "left", "left", 0.5, curve) == pytest.approx(C.lumbar_arch(curve, HIP, SHOULDER))
-    lm[INDEX["left_hip"], 3] = 0.1                 # a hip not seen: nothing read
+    lm[INDEX["left_hip"], 3] = lm[INDEX["right_hip"], 3] = 0.1      # the hips not seen: nothing read
     assert evaluate(m, lm, "left", "left", 0.5, curve) is None
 
 
