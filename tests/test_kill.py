@@ -138,9 +138,16 @@ def newest_chunk_age(folder: Path, killed_at: float) -> float | None:
     return killed_at - max(c.stat().st_mtime for c in chunks)
 
 
-def kill_at(argv: list[str], delay: float, sig: int, env: dict, cwd: Path) -> tuple[int, str, float]:
+def kill_at(argv: list[str], delay: float, sig: int, env: dict, cwd: Path,
+            streaming_in: Path | None = None) -> tuple[int, str, float]:
+    """Send `sig` after `delay` s; with `streaming_in`, `delay` s after the first streamed
+    chunk appears there (a kill in the middle of a set, to measure what it loses)."""
     p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd,
                          stdin=subprocess.DEVNULL)
+    if streaming_in is not None:
+        t_end = time.time() + 60
+        while p.poll() is None and time.time() < t_end and not list(streaming_in.glob("*.stream/chunk-*.npz")):
+            time.sleep(0.02)
     try:
         _, err = p.communicate(timeout=delay)
         return p.returncode, err, 0.0                   # finished before the signal
@@ -174,14 +181,18 @@ def family(name: str, d: Path, rng: random.Random, tally: Tally) -> None:
         sig = signal.SIGKILL if i % 2 else signal.SIGINT
         lo = 0.5 if sig == signal.SIGINT or name == "review" else 0.5 * whole   # kill -9 live/routine mid-set
         delay = rng.uniform(lo, 1.1 * whole)      # past the interpreter's own start (site imports)
-        rc, err, killed_at = kill_at(argv(i), delay, sig, env, d)
+        out = d / ("review_out" if name == "review" else f"{name}_{i}")
+        mid_set = name != "review" and i % 4 == 3           # every other kill -9 lands while a set streams
+        if mid_set:
+            delay = rng.uniform(0.0, 1.5)
+        rc, err, killed_at = kill_at(argv(i), delay, sig, env, d, out if mid_set else None)
         tally.runs += 1
         tally.sigkill += sig == signal.SIGKILL
         tally.sigint += sig == signal.SIGINT
-        where = f"{name} trial {i} ({sig.name} at {delay:.2f} s of {whole:.2f} s, rc {rc})"
+        when = f"{delay:.2f} s after the first chunk" if mid_set else f"{delay:.2f} s of {whole:.2f} s"
+        where = f"{name} trial {i} ({sig.name} at {when}, rc {rc})"
         if "Traceback" in err:
             tally.tracebacks.append(f"{where}: {err[-300:]}")
-        out = d / ("review_out" if name == "review" else f"{name}_{i}")
         streaming = {s.name[: -len(".stream")] for s in out.glob("*.stream")} if out.exists() else set()
         if killed_at and sig == signal.SIGKILL and name != "review":
             age = newest_chunk_age(out, killed_at)
@@ -237,8 +248,8 @@ def test_kill_and_interrupt_at_random_points(kill_runs):
                                f"DB integrity failures {t.integrity_failures}, sessions stuck running after the next "
                                f"start {t.stuck_running}, earlier sessions changed {t.earlier_changed}, corrupt or "
                                f"half-written files {len(t.bad_files)}, interrupted reports not marked partial "
-                               f"{len(t.unmarked_partial)}, tracebacks {len(t.tracebacks)}; kill -9 to the last "
-                               f"streamed chunk at most {worst}")
+                               f"{len(t.unmarked_partial)}, tracebacks {len(t.tracebacks)}; kill -9 during a set "
+                               f"({len(t.kill_to_disk_s)} runs): the last streamed chunk at most {worst} before it")
     for problem in t.bad_files + t.unmarked_partial + t.tracebacks + t.bad_exit:
         print(problem)
     assert t.runs >= 30
