@@ -123,7 +123,7 @@ def test_save_refuses_an_invalid_combination_and_leaves_the_file(tmp_path):
     save_overrides(p, "cat_cow", {"reps.target": 6})
     before = p.read_text()
     with pytest.raises(SpecError, match="hysteresis"):
-        save_overrides(p, "cat_cow", {"reps.low_enter": -2.0})
+        save_overrides(p, "cat_cow", {"reps.low_enter": -1.0})      # above low_exit (-1.5): out of order
     assert p.read_text() == before
 
 
