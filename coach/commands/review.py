@@ -115,9 +115,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cluster", metavar="ray://HOST:PORT|auto",
                    help="folder: review the videos as tasks on a Ray cluster (pip install 'coach[cluster]'); "
                         "outputs gathered here as a local run writes them")
-    p.add_argument("--parts", type=int, metavar="N", default=0,
-                   help="one video: review it with N processes, each tracing a part (default: one per "
-                        "core, parts of at least 20 s; 1 = this process only)")
+    p.add_argument("--parts", type=int, metavar="N", default=1,
+                   help="one video: review it with N processes, each tracing a part (default 1: this "
+                        "process only; 0 = one per core, parts of at least 20 s). Faster on long videos, "
+                        "but each part re-acquires tracking, so its first second can read differently")
     p.add_argument("--profile", metavar="FILE", help="a patient's threshold profile (see `coach calibrate`)")
     p.add_argument("--out", metavar="DIR", help="output folder (default: coach_out/<video name>)")
     p.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")
