@@ -193,7 +193,9 @@ def family(name: str, d: Path, rng: random.Random, tally: Tally) -> None:
         where = f"{name} trial {i} ({sig.name} at {when}, rc {rc})"
         if "Traceback" in err:
             tally.tracebacks.append(f"{where}: {err[-300:]}")
-        streaming = {s.name[: -len(".stream")] for s in out.glob("*.stream")} if out.exists() else set()
+        # sets cut off while streaming (a head left: not the clean-up after a set that ended)
+        streaming = {s.name[: -len(".stream")] for s in out.glob("*.stream") if (s / "head.json").exists()} \
+            if out.exists() else set()
         if killed_at and sig == signal.SIGKILL and name != "review":
             age = newest_chunk_age(out, killed_at)
             if age is not None:

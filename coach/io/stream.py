@@ -102,6 +102,7 @@ class StreamSink:
             self.flush()
             finalise_stream(self.dir, record=record)
         elif output_paths(self.out_dir, self.stem)["trace.npz"].exists():
+            (self.dir / HEAD).unlink(missing_ok=True)     # first: a folder without a head is being removed
             shutil.rmtree(self.dir, ignore_errors=True)
         else:                       # the loop could not save: keep the chunks for recovery
             self.flush()
