@@ -25,7 +25,7 @@ from typing import Any, Iterable
 from coach.core import events as ev
 from coach.core.events import Event
 from coach.errors import UserError
-from coach.io.atomic import private_dir, private_file
+from coach.io.atomic import private_dir, private_file, process_alive
 from coach.rules.pose_spec import PoseSpec
 
 log = logging.getLogger(__name__)
@@ -235,23 +235,13 @@ def start_session(con: sqlite3.Connection, kind: str = "live", started_at: str |
     return int(cur.lastrowid)
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:                      # exists, another user's
-        return True
-    return True
-
-
 def close_dead_sessions(con: sqlite3.Connection) -> list[int]:
     """Sessions left 'running' by a process that is gone (killed, crashed, power cut) are
     closed as 'interrupted', keeping everything they had stored. Sessions of another
     machine sharing the file are left alone. Returns the ids closed."""
     host = socket.gethostname()
     dead = [r["id"] for r in con.execute("SELECT id, pid, host FROM sessions WHERE status = 'running'")
-            if r["pid"] is None or (r["host"] in ("", host) and r["pid"] != os.getpid() and not _pid_alive(r["pid"]))]
+            if r["pid"] is None or (r["host"] in ("", host) and r["pid"] != os.getpid() and not process_alive(r["pid"]))]
     for sid in dead:
         con.execute("UPDATE sessions SET status = 'interrupted', ended_at = COALESCE(ended_at, ?) "
                     "WHERE id = ? AND status = 'running'", (now_iso(), sid))

@@ -96,7 +96,10 @@ def write_bytes(path: Path | str, data: bytes, mode: int | None = None) -> Path:
     return Path(path)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` still runs on this machine (this process counts; pid <= 0 never)."""
+    if pid <= 0:
+        return False
     if pid == os.getpid():
         return True
     try:
@@ -117,7 +120,7 @@ def sweep_temps(folder: Path | str) -> list[Path]:
         return removed
     for p in entries:
         m = _TEMP.match(p.name)
-        if m and p.is_file() and not _alive(int(m.group(1))):
+        if m and p.is_file() and not process_alive(int(m.group(1))):
             discard(p)
             removed.append(p)
     return removed

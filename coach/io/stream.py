@@ -219,15 +219,7 @@ def _writer_alive(folder: Path) -> bool:
         pid = int(json.loads((folder / HEAD).read_text(encoding="utf-8")).get("pid") or 0)
     except (OSError, ValueError, TypeError):
         return False
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return pid > 0
+    return atomic.process_alive(pid)
 
 
 def recover_streams(con: sqlite3.Connection | None, out_dirs: Iterable[Path | str] = ()) -> list[Path]:
