@@ -260,18 +260,25 @@ def stand_in_ratio(clip: Path, spec, lms: list, infer_ms: float, out: Path) -> f
     return res.record.frames / (time.perf_counter() - t0) / (1000.0 / infer_ms)
 
 
-def batch_fps(clip: Path, pose: str, choice: BackendChoice, jobs: int, work: Path,
-              videos: int = BATCH_VIDEOS) -> tuple[float, int]:
-    """Frames per second of `coach review DIR --jobs N` over `videos` copies of the clip."""
-    from coach.app.batch import BatchItem, run_batch
+def clip_copies(clip: Path, pose: str, folder: Path, videos: int):
+    """`videos` copies of the clip in a new folder, as batch items (the batch and Ray inputs)."""
+    from coach.app.batch import BatchItem
 
-    folder = work / f"batch_in_{jobs}"
     folder.mkdir(parents=True)
     items = []
     for k in range(videos):
         dst = folder / f"copy{k}{clip.suffix}"
         shutil.copyfile(clip, dst)
         items.append(BatchItem(dst, pose))
+    return items
+
+
+def batch_fps(clip: Path, pose: str, choice: BackendChoice, jobs: int, work: Path,
+              videos: int = BATCH_VIDEOS) -> tuple[float, int]:
+    """Frames per second of `coach review DIR --jobs N` over `videos` copies of the clip."""
+    from coach.app.batch import run_batch
+
+    items = clip_copies(clip, pose, work / f"batch_in_{jobs}", videos)
     summary = run_batch(items, work / f"batch_out_{jobs}", jobs=jobs, choice=choice, progress=False)
     if summary.failed:
         raise RuntimeError(f"batch review failed: {summary.failed[0].error}")
@@ -356,16 +363,9 @@ def ray_clips_per_min(clip: Path, pose: str, choice: BackendChoice, workers: int
         import ray
     except ImportError:
         return None
-    from coach.app.batch import BatchItem
     from coach.app.cluster import run_on_ray
 
-    folder = work / f"ray_in_{workers}"
-    folder.mkdir(parents=True)
-    items = []
-    for k in range(videos):
-        dst = folder / f"copy{k}{clip.suffix}"
-        shutil.copyfile(clip, dst)
-        items.append(BatchItem(dst, pose))
+    items = clip_copies(clip, pose, work / f"ray_in_{workers}", videos)
     ray.init(address="local", num_cpus=workers, include_dashboard=False, log_to_driver=False)   # never another's
     try:
         summary = run_on_ray(items, work / f"ray_out_{workers}", "local", choice=choice, progress=False)
