@@ -134,11 +134,7 @@ def private_dir(folder: Path | str, own: bool = True) -> Path:
     existed = folder.is_dir()
     folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
     if own or not existed:
-        try:
-            if folder.stat().st_mode & 0o777 != PRIVATE_DIR:
-                os.chmod(folder, PRIVATE_DIR)
-        except OSError:
-            pass
+        _set_mode(folder, PRIVATE_DIR)
     return folder
 
 
@@ -147,9 +143,14 @@ def private_file(path: Path | str) -> Path:
     path = Path(path)
     fd = os.open(path, os.O_CREAT | os.O_RDWR, PRIVATE_FILE)
     os.close(fd)
+    _set_mode(path, PRIVATE_FILE)
+    return path
+
+
+def _set_mode(path: Path, mode: int) -> None:
+    """chmod only where the mode differs; a place we may not chmod is left as it is."""
     try:
-        if path.stat().st_mode & 0o777 != PRIVATE_FILE:
-            os.chmod(path, PRIVATE_FILE)
+        if path.stat().st_mode & 0o777 != mode:
+            os.chmod(path, mode)
     except OSError:
         pass
-    return path
