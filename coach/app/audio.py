@@ -153,15 +153,17 @@ class Pyttsx3Speech:
 
 
 def wait_for_wav(path: Path, timeout_s: float) -> bool:
-    """Wait until `path` is a whole WAV file (readable, with frames); False on timeout."""
+    """Wait until `path` is a whole WAV file with sound in it; False on timeout. The driver
+    can write the header before the samples, so frames alone do not mean the speech is there."""
     import wave
 
     end = time.monotonic() + timeout_s
     while time.monotonic() < end:
         try:
             with wave.open(str(path), "rb") as w:
-                if w.getnframes() > 0:
-                    return True
+                data = w.readframes(w.getnframes())
+            if data and np.frombuffer(data[: len(data) // 2 * 2], np.int16).any():
+                return True
         except (OSError, EOFError, wave.Error):
             pass
         time.sleep(0.02)
