@@ -15,7 +15,7 @@ from tqdm import tqdm
 from coach.io import atomic
 from coach.io.outputs import prepare_out_dir, save_all
 from coach.app.overlay import draw_overlay
-from coach.io.back_outline import back_of, choice_for
+from coach.io.back_outline import Detected, choice_for, detected
 from coach.io.pose_backend import BackendChoice, PoseBackend
 from coach.io.pipeline import Prefetch, Sink
 from coach.rules.pose_spec import PoseSpec
@@ -78,6 +78,23 @@ class _AnnotatedWriter:
         atomic.discard(self.tmp)
 
 
+class _JudgeAndDraw:
+    """The stage after inference: trace the back, step the session, then draw and encode.
+    It runs in its own thread so the inference thread only runs the model (the engine's
+    and the overlay's Python would otherwise delay each next inference); the session sees
+    the frames in order, so the record is the one a sequential review makes."""
+
+    def __init__(self, session: Session, annotated: _AnnotatedWriter | None, bar) -> None:
+        self.session, self.annotated, self.bar = session, annotated, bar
+
+    def __call__(self, item: tuple[object, Detected]) -> None:
+        fr, det = item
+        res = self.session.feed(fr.t, det.lm, det.world, det.back())
+        if self.annotated is not None:
+            self.annotated((fr.bgr, res))
+        self.bar.update(1)
+
+
 def _frame_count(path: Path) -> int:
     """Frames a video file really holds (0 when it does not open, e.g. no index written)."""
     cap = cv2.VideoCapture(str(path))
@@ -114,14 +131,11 @@ def review_video(video: Path, spec: PoseSpec, out_dir: Path, backend: PoseBacken
     bar = tqdm(total=src.frame_count or None, unit="frame", desc=f"review {stem}",
                disable=not progress, leave=False)
     try:
+        judge = _JudgeAndDraw(session, annotated if write_video else None, bar)
         with Prefetch(_decoded(src), threaded=pipelined, name="decode") as decoded, \
-                Sink(annotated, threaded=pipelined, name="encode") as encode:
+                Sink(judge, threaded=pipelined, name="judge") as judging:
             for fr, rgb in decoded:
-                lm = backend.detect(rgb, fr.t)
-                res = session.feed(fr.t, lm, getattr(backend, "last_world", None), back_of(backend, lm))
-                if write_video:
-                    encode.put((fr.bgr, res))
-                bar.update(1)
+                judging.put((fr, detected(backend, backend.detect(rgb, fr.t))))
         if session.frames == 0:
             raise VideoError(f"no frames could be decoded from {video}: the file is empty, truncated or "
                              "uses a codec this OpenCV cannot decode")

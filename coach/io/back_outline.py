@@ -6,7 +6,7 @@ back (`PoseSpec.uses_contour`); every other stretch pays nothing."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -23,13 +23,35 @@ def choice_for(choice: BackendChoice, specs: PoseSpec | list[PoseSpec]) -> Backe
     return replace(choice, segmentation=True)
 
 
-def back_of(backend: PoseBackend, lm: np.ndarray | None) -> np.ndarray | None:
-    """The back outline of the frame `backend` just detected, or None (no mask, no person)."""
-    if lm is not None and getattr(backend, "last_back", None) is not None:
-        return backend.last_back          # traced elsewhere (a split review's tail segment)
+@dataclass(frozen=True)
+class Detected:
+    """One frame's detection as the backend left it: the landmarks (pixels), the world
+    landmarks (metres) and what the back outline is traced from. Taken right after `detect`,
+    so the tracing (and the judging) can run in another thread while the backend detects the
+    next frame."""
+
+    lm: np.ndarray | None
+    world: np.ndarray | None = None
+    mask: np.ndarray | None = None
+    traced: np.ndarray | None = None       # an outline traced elsewhere (a split review's tail)
+
+    def back(self) -> np.ndarray | None:
+        """The back outline, or None (no mask, no person)."""
+        if self.lm is None:
+            return None
+        if self.traced is not None:
+            return self.traced
+        return None if self.mask is None else contour_from_mask(self.mask, self.lm)
+
+
+def detected(backend: PoseBackend, lm: np.ndarray | None) -> Detected:
+    """What `backend` just detected (`lm` is what its `detect` returned)."""
     mask = getattr(backend, "mask", None)
     if mask is None:                       # a wrapper (progress counting, model fallback)
         mask = getattr(getattr(backend, "inner", None), "mask", None)
-    if lm is None or mask is None:
-        return None
-    return contour_from_mask(mask, lm)
+    return Detected(lm, getattr(backend, "last_world", None), mask, getattr(backend, "last_back", None))
+
+
+def back_of(backend: PoseBackend, lm: np.ndarray | None) -> np.ndarray | None:
+    """The back outline of the frame `backend` just detected, or None (no mask, no person)."""
+    return detected(backend, lm).back()
