@@ -8,6 +8,8 @@ screen itself (coach/app/hud.py), sized to the window.
 
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 
@@ -23,10 +25,38 @@ JOINT = theme.bgr("accent")
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
+@functools.lru_cache(maxsize=512)
+def _stamp(s: str, scale: float, color: tuple[int, int, int], thick: int) -> tuple[int, np.ndarray, np.ndarray]:
+    """Outlined text drawn once: (baseline offset, colour x alpha, 1 - alpha), float32 HxWx3.
+    Labels, counters and cues repeat from frame to frame, and anti-aliased text is the
+    overlay's dearest drawing (about 0.1 ms a string), so each string is drawn only once."""
+    (tw, th), base = cv2.getTextSize(s, FONT, scale, thick + 2)
+    pad = thick + 2
+    size, org = (th + base + 2 * pad, tw + 2 * pad), (pad, pad + th)
+    on_black, on_white = np.zeros(size + (3,), np.uint8), np.full(size + (3,), 255, np.uint8)
+    for canvas in (on_black, on_white):
+        cv2.putText(canvas, s, org, FONT, scale, (0, 0, 0), thick + 2, cv2.LINE_AA)
+        cv2.putText(canvas, s, org, FONT, scale, color, thick, cv2.LINE_AA)
+    # drawn over black and over white: alpha = 1 - (white - black) / 255, colour = black / alpha
+    alpha = 1.0 - (on_white.astype(np.float32) - on_black).max(axis=2, keepdims=True) / 255.0
+    # kept premultiplied (black-drawn = colour x alpha) with 1 - alpha, both 3-channel float32
+    keep = np.repeat(1.0 - alpha, 3, axis=2)
+    return pad + th, on_black.astype(np.float32), keep
+
+
 def _text(img: np.ndarray, s: str, org: tuple[int, int], scale: float = 0.55,
           color: tuple[int, int, int] = WHITE, thick: int = 1) -> None:
-    cv2.putText(img, s, org, FONT, scale, (0, 0, 0), thick + 2, cv2.LINE_AA)
-    cv2.putText(img, s, org, FONT, scale, color, thick, cv2.LINE_AA)
+    """Outlined text with its baseline at `org`, as cv2.putText would place it, clipped to `img`."""
+    rise, patch, keep = _stamp(s, scale, tuple(int(c) for c in color), thick)
+    x0, y0 = org[0] - (thick + 2), org[1] - rise
+    h, w = img.shape[:2]
+    ax, ay = max(0, -x0), max(0, -y0)
+    bx, by = min(patch.shape[1], w - x0), min(patch.shape[0], h - y0)
+    if bx <= ax or by <= ay:
+        return
+    region = img[y0 + ay:y0 + by, x0 + ax:x0 + bx]
+    mixed = cv2.add(cv2.multiply(region, keep[ay:by, ax:bx], dtype=cv2.CV_32F), patch[ay:by, ax:bx])
+    region[:] = cv2.convertScaleAbs(mixed)
 
 
 def _cv_measure(text: str, px: int) -> tuple[int, int]:
