@@ -46,9 +46,8 @@ class Detected:
 
 def detected(backend: PoseBackend, lm: np.ndarray | None) -> Detected:
     """What `backend` just detected (`lm` is what its `detect` returned)."""
-    mask = getattr(backend, "mask", None)
-    if mask is None:                       # a wrapper (progress counting, model fallback)
-        mask = getattr(getattr(backend, "inner", None), "mask", None)
+    holder = backend if hasattr(backend, "mask") else getattr(backend, "inner", None)   # or a wrapper's model
+    mask = getattr(holder, "mask", None)
     return Detected(lm, getattr(backend, "last_world", None), mask, getattr(backend, "last_back", None))
 
 
