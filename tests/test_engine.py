@@ -287,3 +287,16 @@ def test_update_spec_rejects_other_checks():
     e = Engine(load_pose("kneeling_hip_flexor"))
     with pytest.raises(ValueError):
         e.update_spec(load_pose("seated_forward_bend"))
+
+
+# ------------------------------------------------------------------ a check's `when`: held still
+
+def test_steadiness_needs_the_whole_window_still():
+    from coach.core.checks import Steadiness
+    s = Steadiness()
+    got = [s.step(i * 0.1, 40.0 + (0.5 if i % 2 else 0.0), 0.5, 4.0) for i in range(8)]
+    assert got == [False] * 5 + [True] * 3            # watched 0.5 s: still within 4 deg
+    assert s.step(0.8, 40.0, 0.5, 4.0) and s.step(0.8, 40.0, 0.5, 4.0)   # the same frame again: no change
+    assert not s.step(0.9, 46.0, 0.5, 4.0)              # moved 6 deg within the window
+    assert not s.step(1.3, 46.0, 0.5, 4.0) and s.step(1.4, 46.0, 0.5, 4.0)   # still again after 0.5 s
+    assert not s.step(1.5, None, 0.5, 4.0) and not s.step(1.6, 46.0, 0.5, 4.0)  # unseen: starts again

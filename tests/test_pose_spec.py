@@ -196,3 +196,32 @@ def test_only_poses_that_read_the_back_ask_for_the_mask():
     uses = {n for n in EXPECTED if load_pose_file(POSES_DIR / f"{n}.toml").uses_contour}
     assert uses == {"cat_cow", "seated_forward_bend", "pelvic_tilt"}
     assert load_pose_file(POSES_DIR / "pelvic_tilt.toml").measures["arch"].unit == "pct"
+
+
+_WHEN = 'when = { measure = "hip_hinge", max = 60.0, still_s = 0.5 }   # the held hinge only, as rounded_back'
+
+
+def test_when_names_a_band_of_another_measure():
+    w = load_pose_file(POSES_DIR / "seated_forward_bend.toml").check("rounded_upper_back").when
+    assert (w.measure, w.min, w.max, w.still_s) == ("hip_hinge", None, 60.0, 0.5)
+    assert w.holds(59.0) and not w.holds(61.0) and not w.holds(None)
+
+
+@pytest.mark.parametrize("new, key, words", [
+    ('when = { measure = "hip_hing", max = 60.0 }', "checks.rounded_upper_back.when.measure", "'hip_hing'"),
+    ('when = { measure = "hip_hinge", min = 70.0, max = 60.0 }', "checks.rounded_upper_back.when.max", "above min"),
+    ('when = { measure = "hip_hinge" }', "checks.rounded_upper_back.when.min", "min, max or still_s"),
+    ('when = { measure = "hip_hinge", max = 60.0, still = 1.0 }', "checks.rounded_upper_back.when.still", "unknown key"),
+    ('when = { measure = "hip_hinge", max = 600.0 }', "checks.rounded_upper_back.when.max", "600"),
+])
+def test_when_mistakes_name_their_key(tmp_path, new, key, words):
+    path, text = _edited(tmp_path, "seated_forward_bend", _WHEN, new)
+    err = _error(path)
+    assert err.key == key and words in str(err)
+
+
+def test_a_setup_check_takes_no_when(tmp_path):
+    path, text = _edited(tmp_path, "seated_forward_bend", 'max = 30.0                 # deg: thighs',
+                         'when = { measure = "knee", min = 100.0 }\nmax = 30.0                 # deg: thighs')
+    err = _error(path)
+    assert err.key == "checks.seated_legs_long.when" and "set-up" in err.problem

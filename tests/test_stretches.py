@@ -313,6 +313,46 @@ def test_seated_forward_bend_flat_back_with_the_head_dropped_is_no_fault():
     assert kinds(e, ev.HOLD_START)
 
 
+def _roll(lower_back, start, end, deg_per_s=30.0):
+    """Rolling the torso from `start` to `end` deg at `deg_per_s` (a real roll-down and
+    roll-up move at 20-45 deg/s), one frame per step, the lower back as given."""
+    n = max(1, round(abs(end - start) / deg_per_s * FPS))
+    return [(seated(start + (end - start) * i / n, lower_back=lower_back), 1 / FPS) for i in range(1, n + 1)]
+
+
+def test_seated_forward_bend_rolling_down_and_up_round_is_no_fault():
+    # rolling down into a full fold and straight up again with the back rounded all the
+    # way: the hinge never holds still, so the flat-back check is never judged
+    segs = ([(seated(90.0), 1.0)] + _roll(-8.0, 90.0, 25.0) + [(seated(25.0, lower_back=-8.0), 0.3)]
+            + _roll(-8.0, 25.0, 90.0) + [(seated(90.0), 1.0)])
+    _, e, res = run("seated_forward_bend", segs)
+    assert min(r.measures["hip_hinge"] for r in res) == pytest.approx(25.0, abs=0.5)
+    assert max(r.measures["lower_back"] for r in res) > -6.5       # it does read rounded on the way
+    assert not fault_ids(e)
+    assert all(not r.checks["rounded_back"].applies for r in res if r.measures["hip_hinge"] > 60.0)
+
+
+def test_seated_forward_bend_rounded_fold_held_still_is_a_fault():
+    # the same roll-down, then the rounded fold held: judged once the hinge is still for
+    # still_s, and flagged (a held rounded fold is not let off)
+    spec = load_pose("seated_forward_bend")
+    still_s = spec.check("rounded_back").when.still_s
+    segs = [(seated(90.0), 1.0)] + _roll(-8.0, 90.0, 25.0) + [(seated(25.0, lower_back=-8.0), 4.0)]
+    _, e, res = run("seated_forward_bend", segs)
+    assert fault_ids(e) == ["rounded_back"]
+    fold_at = 1.0 + 65.0 / 30.0
+    start = kinds(e, ev.FAULT_START)[0].t
+    assert fold_at + still_s - 0.2 <= start <= fold_at + still_s + 0.2
+
+
+def test_seated_slouched_upright_is_not_judged_for_the_back():
+    # sitting up between folds (hinge 90, out of the when band) with a rounded lower back
+    _, e, res = run("seated_forward_bend", [(seated(90.0, lower_back=-8.0), 6.0)])
+    assert res[-1].measures["lower_back"] > -6.5
+    assert not fault_ids(e)
+    assert res[-1].checks["rounded_back"].passed is None and not res[-1].checks["rounded_back"].applies
+
+
 def test_seated_forward_bend_bent_knees():
     _, e, res = run("seated_forward_bend", [(seated(30.0, knee=130.0), 8.0)])
     assert fault_ids(e) == ["knees_bent"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 from coach.core import events as ev
@@ -18,6 +19,7 @@ class CheckStatus:
     value: float | None
     low: bool = False              # failed below min (else above max)
     hidden: tuple[str, ...] = ()
+    applies: bool = True           # False outside the check's `when` band: not judged, blocks nothing
 
 
 def judge(check: Check, value: float | None, was_passing: bool | None) -> tuple[bool | None, bool]:
@@ -31,6 +33,30 @@ def judge(check: Check, value: float | None, was_passing: bool | None) -> tuple[
     if check.max is not None and value > check.max - h:
         return False, False
     return True, False
+
+
+class Steadiness:
+    """Whether a measure has held still for the last `still_s` seconds (moved less than
+    `still_range` over them): a check of a held stretch is judged in the pose, not on
+    the way into it or out of it. An unseen value starts the window again."""
+
+    def __init__(self) -> None:
+        self._buf: deque[tuple[float, float]] = deque()
+
+    def step(self, t: float, value: float | None, still_s: float, still_range: float) -> bool:
+        if value is None:
+            self._buf.clear()
+            return False
+        if self._buf and self._buf[-1][0] >= t:       # the same frame read again (a new neutral)
+            self._buf.pop()
+        self._buf.append((t, float(value)))
+        start = t - still_s + 1e-9                    # the window's start (clock rounding aside)
+        while len(self._buf) >= 2 and self._buf[1][0] <= start:
+            self._buf.popleft()
+        if self._buf[0][0] > start:                  # not watched that long yet
+            return False
+        vals = [v for _, v in self._buf]
+        return max(vals) - min(vals) <= still_range
 
 
 @dataclass

@@ -13,13 +13,13 @@ import numpy as np
 
 from coach.core import cues as cue_prio
 from coach.core import events as ev
-from coach.core.checks import CheckStatus, FaultRecord, FaultTracker, judge
+from coach.core.checks import CheckStatus, FaultRecord, FaultTracker, Steadiness, judge
 from coach.core.contour import ContourSmoother
 from coach.core.cues import CueArbiter, CueSettings
 from coach.core.events import Event
 from coach.core.holds import HoldRecord, HoldTimer
 from coach.core.measures import evaluate, hidden_points, near_side, width_ratio
-from coach.rules.pose_spec import PoseSpec
+from coach.rules.pose_spec import Check, PoseSpec
 from coach.core.neutral import StillnessNeutral
 from coach.core.plausibility import PersonGate, PlausibilitySettings
 from coach.core.reps import RepCounter, RepRecord
@@ -155,6 +155,7 @@ class Engine:
         self._baseline_names = [m for m, x in spec.measures.items() if x.baseline]
         self._still = StillnessNeutral(spec.baseline_s, {n: spec.measures[n].still_range for n in self._baseline_names})
         self._in_position = False   # last frame: in the stretch position
+        self._steady: dict[str, Steadiness] = {}   # check id -> its `when` measure held still
         self._person_gate = PersonGate(PlausibilitySettings(min_mean_visibility=spec.min_visibility))
         self._neutral_stale = False # left the set-up position since the neutral was learnt
         self._neutral_off = False   # the learnt neutral said the camera looks at an angle...
@@ -319,9 +320,7 @@ class Engine:
     def _setup(self, f: _Frame) -> None:
         """Every check's status; set up = a person is there and every set-up check passes."""
         for c in self.spec.checks:
-            passed, low = judge(c, f.measures[c.measure], self._was_passing.get(c.id))
-            self._was_passing[c.id] = passed
-            f.checks[c.id] = CheckStatus(c.id, passed, f.measures[c.measure], low, tuple(f.hidden.get(c.measure, ())))
+            self._check(c, f)
         f.set_up = f.person and all(f.checks[c.id].passed for c in self.spec.checks if c.role == "setup")
         self._set_up = bool(f.set_up)
 
@@ -362,10 +361,29 @@ class Engine:
         for name in self._baseline_names:
             f.measures[name] = self._from_neutral(name, f.raw[name])
         for c in self.spec.checks:
-            if c.measure in self._baseline_names:
-                passed, low = judge(c, f.measures[c.measure], self._was_passing.get(c.id))
-                self._was_passing[c.id] = passed
-                f.checks[c.id] = CheckStatus(c.id, passed, f.measures[c.measure], low, tuple(f.hidden.get(c.measure, ())))
+            if c.measure in self._baseline_names or (c.when and c.when.measure in self._baseline_names):
+                self._check(c, f)
+
+    def _applies(self, c: Check, f: _Frame) -> bool:
+        """The check's `when`: its measure inside the band and, if asked, held still."""
+        w = c.when
+        v = f.measures[w.measure]
+        steady = True
+        if w.still_s is not None:
+            steady = self._steady.setdefault(c.id, Steadiness()).step(
+                f.t, v, w.still_s, self.spec.measures[w.measure].still_range)
+        return w.holds(v) and steady
+
+    def _check(self, c: Check, f: _Frame) -> None:
+        """One check's status on this frame. Outside its `when` band it is not judged
+        (passed None, nothing hidden) and its hysteresis starts afresh."""
+        if c.when is not None and not self._applies(c, f):
+            self._was_passing[c.id] = None
+            f.checks[c.id] = CheckStatus(c.id, None, f.measures[c.measure], applies=False)
+            return
+        passed, low = judge(c, f.measures[c.measure], self._was_passing.get(c.id))
+        self._was_passing[c.id] = passed
+        f.checks[c.id] = CheckStatus(c.id, passed, f.measures[c.measure], low, tuple(f.hidden.get(c.measure, ())))
 
     def _may_refresh(self, raw: dict[str, float | None]) -> bool:
         """A learnt neutral may be refreshed now: out of the stretch (no hold running, not
@@ -397,7 +415,7 @@ class Engine:
         f.in_position = f.judging
         for c in spec.checks:
             st = f.checks[c.id]
-            if c.role == "setup":
+            if c.role == "setup" or not st.applies:
                 continue
             if c.required_for_hold and st.passed is not True:     # else a fault timed beside the hold
                 f.in_position = False
@@ -456,7 +474,8 @@ class Engine:
             cands.append((cue_prio.VIEW, spec.view.neutral_cue if self._neutral_off else spec.view.cue))
         # a hidden joint is named only where it keeps a check that matters now from being
         # judged, or (once set up) the rep or baseline measure from being read
-        hidden_now = [st[c.id].hidden for c in spec.checks if (c.role == "setup" or f.set_up) and st[c.id].passed is None]
+        hidden_now = [st[c.id].hidden for c in spec.checks if (c.role == "setup" or f.set_up) and st[c.id].passed is None
+                      and st[c.id].applies]
         if f.set_up:
             hidden_now += [f.hidden.get(n, []) for n in ([spec.reps.measure] if spec.reps else []) + self._baseline_names
                            if f.raw.get(n) is None]

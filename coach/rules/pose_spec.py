@@ -65,6 +65,23 @@ class Check:
     label: str = ""
     required_for_hold: bool = True  # its failure pauses the hold clock (default: target checks yes,
                                     # form checks no: a form fault is recorded beside the hold)
+    when: When | None = None        # judged only while another measure is in a band (else not judged)
+
+
+@dataclass(frozen=True)
+class When:
+    """The phase of a stretch where a check means what it says, as a band on another
+    measure, optionally held still: e.g. a flat-back check belongs to the held hinge, not
+    to sitting up between folds nor to rolling down or up (which rounds the back by design)."""
+
+    measure: str
+    min: float | None = None
+    max: float | None = None
+    still_s: float | None = None    # ... and has held still (within its still_range) this long
+
+    def holds(self, value: float | None) -> bool:
+        """True while `value` (the measure as read) is seen and inside the band."""
+        return value is not None and (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
 
 
 @dataclass(frozen=True)
@@ -215,7 +232,7 @@ def _bound(r: TomlReader, t: dict, key: str, p: str, unit: str) -> float | None:
 def _check(r: TomlReader, i: int, t: dict, measures: dict[str, Measure]) -> Check:
     p = f"checks[{i}]" if "id" not in t else f"checks.{t['id']}"
     r.unknown(t, {"id", "measure", "role", "min", "max", "hysteresis", "cue_low", "cue_high",
-                  "label", "required_for_hold", "unit"}, p)
+                  "label", "required_for_hold", "unit", "when"}, p)
     cid = r.get(t, "id", p, str)
     m = r.get(t, "measure", p, str)
     if m not in measures:
@@ -234,7 +251,30 @@ def _check(r: TomlReader, i: int, t: dict, measures: dict[str, Measure]) -> Chec
         cue_low=r.get(t, "cue_low", p, str, ""), cue_high=r.get(t, "cue_high", p, str, ""),
         label=r.get(t, "label", p, str, cid.replace("_", " ")),
         required_for_hold=r.get(t, "required_for_hold", p, bool, t.get("role", "form") != "form"),
+        when=_when(r, t, p, measures),
     )
+
+
+def _when(r: TomlReader, t: dict, p: str, measures: dict[str, Measure]) -> When | None:
+    """A check's `when = { measure = "...", min = ..., max = ..., still_s = ... }`: the band
+    on another measure inside which the check is judged, and how long that measure must
+    have held still (within the measure's `still_range`) first."""
+    w = r.get(t, "when", p, dict, None)
+    if w is None:
+        return None
+    q = f"{p}.when"
+    if t.get("role", "form") == "setup":
+        raise r.fail(q, "a set-up check is always judged: 'when' is for form and target checks")
+    r.unknown(w, {"measure", "min", "max", "still_s"}, q)
+    m = r.get(w, "measure", q, str)
+    if m not in measures:
+        raise r.fail(f"{q}.measure", f"no measure named {m!r} (have: {', '.join(measures)})")
+    lo, hi = _bound(r, w, "min", q, measures[m].unit), _bound(r, w, "max", q, measures[m].unit)
+    if lo is None and hi is None and "still_s" not in w:
+        raise r.fail(f"{q}.min", "a 'when' needs min, max or still_s")
+    if lo is not None and hi is not None and lo >= hi:
+        raise r.fail(f"{q}.max", f"max ({hi}) must be above min ({lo})")
+    return When(m, lo, hi, r.get(w, "still_s", q, float, None, lo=0.0, hi=30.0))
 
 
 def _view(r: TomlReader, d: dict, measures: dict[str, Measure]) -> ViewRule:
