@@ -77,3 +77,69 @@ def test_cat_cow_moving_from_t0_counts_every_cycle_without_a_neutral(cycles):
     reps, learnt = _cat_cow_from_t0(Engine(load_pose("cat_cow")), cycles)
     assert not learnt                    # never still: no neutral ...
     assert reps == cycles                # ... and every cycle counted (ends hollow: no extra)
+
+
+# ---------------------------------------------------------------- the rest: least stretched
+def test_rest_log_plans_the_least_stretched_window_of_each_run():
+    from coach.core.neutral import RestLog
+
+    log = RestLog({"m": "lower"}, gap_s=1.0)
+    for i in range(200):                       # set up 0-4.95 s, away 5-6.95 s, set up again 7-9.95 s
+        t = i * 0.05
+        log.step(t, not 5.0 <= t < 7.0)
+    for t, v in ((2.0, 4.0), (3.0, 5.0), (4.0, 4.5), (6.0, 9.0), (9.0, 3.0)):
+        log.add(t, {"m": v})
+    plan = log.plan()
+    assert [(round(p.start, 2), round(p.end, 2), p.values["m"]) for p in plan] == [(0.0, 4.95, 5.0), (7.0, 9.95, 3.0)]
+    assert RestLog({"m": "higher"}, runs=[[0.0, 4.0]], windows=[(1.0, {"m": 4.0}), (2.0, {"m": 2.0})]).plan()[0].values == {"m": 2.0}
+    assert RestLog({"m": ""}, runs=[[0.0, 4.0]], windows=[(1.0, {"m": 4.0})]).plan() == []   # no direction: no plan
+
+
+def _tilts(first_tilted: bool):
+    """Pelvic tilt segments: (already tilted from t=0 or at rest 3 s), rest 4 s, a 7 s tilt, rest 3 s."""
+    from test_stretches import hook_lying
+
+    start = [(hook_lying(-5.0), 7.0)] if first_tilted else [(hook_lying(), 3.0)]
+    return start + [(hook_lying(), 4.0), (hook_lying(-5.0), 7.0), (hook_lying(), 3.0)]
+
+
+def _feed(session_or_engine, segs):
+    from stick import backs, steps
+
+    times, frames = steps(segs, 15.0)
+    outlines = backs(segs, 15.0)
+    feed = getattr(session_or_engine, "feed", None) or session_or_engine.step
+    for t, f, b in zip(times, frames, outlines):
+        feed(float(t), f, back=b) if hasattr(session_or_engine, "feed") else feed(float(t), f, b)
+    return float(times[-1])
+
+
+def test_started_tilted_the_rest_moves_to_the_less_stretched_stillness_live():
+    e = Engine(load_pose("pelvic_tilt"))
+    end = _feed(e, _tilts(first_tilted=True))
+    e.finish(end)
+    assert e.baseline["arch"] == pytest.approx(3.52, abs=0.25)     # the rest, not the tilt it first saw
+    done = [h for h in e.hold_records if h.completed]
+    assert len(done) == 1 and done[0].start > 10.0                 # live: only the tilt after the rest
+
+
+def test_a_more_stretched_stillness_never_becomes_the_rest():
+    from test_stretches import hook_lying
+
+    e = Engine(load_pose("pelvic_tilt"))
+    _feed(e, [(hook_lying(), 3.0), (hook_lying(-3.0), 8.0)])          # a still part-tilt under the threshold
+    assert e.baseline["arch"] == pytest.approx(3.52, abs=0.25)
+
+
+def test_review_judges_a_tilt_held_from_the_start_against_the_rest_found_later():
+    from coach.core.session import Session
+
+    spec = load_pose("pelvic_tilt")
+    offline, live = Session(spec, record_trace=False), Session(spec, record_trace=False, rejudge=False)
+    for s in (offline, live):
+        _feed(s, _tilts(first_tilted=True))
+    got = [h for h in offline.close().holds if h["completed"]]
+    assert len(got) == 2 and got[0]["start"] < 1.0                 # the first tilt, timed from t=0
+    assert got[0]["in_tolerance_s"] == pytest.approx(7.0 - spec.hold.min_enter_s, abs=0.4)
+    assert len([h for h in live.close().holds if h["completed"]]) == 1   # live keeps what it told the person
+    assert offline.engine.baseline["arch"] == pytest.approx(3.52, abs=0.25)

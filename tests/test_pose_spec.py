@@ -225,3 +225,14 @@ def test_a_setup_check_takes_no_when(tmp_path):
                          'when = { measure = "knee", min = 100.0 }\nmax = 30.0                 # deg: thighs')
     err = _error(path)
     assert err.key == "checks.seated_legs_long.when" and "set-up" in err.problem
+
+
+def test_a_stretch_direction_needs_a_baseline_measure_and_a_known_way(tmp_path):
+    path, text = _edited(tmp_path, "pelvic_tilt", 'reference = "horizontal"', 'reference = "horizontal"\nstretch = "higher"')
+    err = _error(path)
+    _assert_names(err, path, "measures.torso_level.stretch", _line_of(text, 'stretch = "higher"'))
+    path, text = _edited(tmp_path, "pelvic_tilt", 'stretch = "lower"', 'stretch = "down"')
+    err = _error(path)
+    _assert_names(err, path, "measures.arch.stretch", _line_of(text, 'stretch = "down"'))
+    assert load_pose_file(POSES_DIR / "pelvic_tilt.toml").rest_has_direction
+    assert not load_pose_file(POSES_DIR / "cat_cow.toml").rest_has_direction     # either way: no direction

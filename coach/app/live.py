@@ -262,7 +262,8 @@ class LiveLoop:
                                               model=self.backend.name,
                                               history=next((s for s in self.sinks if hasattr(s, "con")), None)))
         self.session = Session(spec, source=src.name, model=self.backend.name, profile=cfg.profile,
-                               width=src.width, height=src.height, record_trace=bool(self._paths))
+                               width=src.width, height=src.height, record_trace=bool(self._paths),
+                               rejudge=False)   # live: the record is what the person was told
         for s in self._set_sinks:
             _guarded("sink on_start", s.on_start, spec, src.name, cfg.profile)
         return self.session

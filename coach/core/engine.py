@@ -20,7 +20,7 @@ from coach.core.events import Event
 from coach.core.holds import HoldRecord, HoldTimer
 from coach.core.measures import evaluate, hidden_points, near_side, width_ratio
 from coach.rules.pose_spec import Check, PoseSpec
-from coach.core.neutral import StillnessNeutral
+from coach.core.neutral import RestLog, RestSpan, StillnessNeutral, further_in
 from coach.core.plausibility import PersonGate, PlausibilitySettings
 from coach.core.reps import RepCounter, RepRecord
 from coach.core.smoothing import LandmarkSmoother, SmoothingSettings
@@ -137,7 +137,9 @@ class Engine:
     VIEW_BAND = 0.15            # view hysteresis: a fraction of the width-ratio limit
 
     def __init__(self, spec: PoseSpec, smoothing: SmoothingSettings | None = None,
-                 cue_settings: CueSettings | None = None) -> None:
+                 cue_settings: CueSettings | None = None, rests: list[RestSpan] | None = None) -> None:
+        """`rests`: the person's rest per span of time, known from a first pass over the
+        same frames (offline review); within a span it is the neutral from its first frame."""
         self.spec = spec
         sm = smoothing or SmoothingSettings(min_visibility=spec.min_visibility)
         self.smoother = LandmarkSmoother(sm)
@@ -154,6 +156,10 @@ class Engine:
         self._neutral: dict[str, float] = {}     # baseline measure -> the person's neutral
         self._baseline_names = [m for m, x in spec.measures.items() if x.baseline]
         self._still = StillnessNeutral(spec.baseline_s, {n: spec.measures[n].still_range for n in self._baseline_names})
+        self._stretch = {n: spec.measures[n].stretch for n in self._baseline_names}
+        self.rest_log = RestLog(self._stretch, gap_s=self.PERSON_LOST_S)
+        self._rests = list(rests or [])
+        self._rest_now: RestSpan | None = None  # the planned span in force
         self._in_position = False   # last frame: in the stretch position
         self._steady: dict[str, Steadiness] = {}   # check id -> its `when` measure held still
         self._person_gate = PersonGate(PlausibilitySettings(min_mean_visibility=spec.min_visibility))
@@ -330,6 +336,9 @@ class Engine:
         stretch. A neutral far from level means the camera looks at an angle: say so and
         learn it again later."""
         spec = self.spec
+        self.rest_log.step(f.t, bool(f.set_up))
+        if self._planned(f):
+            return
         f.baseline_ready = len(self._neutral) == len(self._baseline_names)
         self._neutral_wait = self._neutral_wait and bool(f.set_up)
         if f.baseline_ready and not f.set_up:
@@ -337,10 +346,12 @@ class Engine:
         allowed = bool(f.set_up) and f.view_ok and not self._neutral_wait and (
             not f.baseline_ready or self._may_refresh(f.raw))
         base = self._still.step(f.t, f.raw, allowed) if self._baseline_names else None
+        off = {n: base[n] for n, lim in spec.view.neutral_max if abs(base[n]) > lim} if base is not None else {}
+        if base is not None and not off:
+            self.rest_log.add(f.t, base)
         if base is not None and f.baseline_ready and not self._accept_refresh(base):
             base = None
         if base is not None:
-            off = {n: base[n] for n, lim in spec.view.neutral_max if abs(base[n]) > lim}
             if off:         # seen at an angle: say so; learn it again once they have sat up
                 if not self._neutral_off:
                     f.out.append(Event(f.t, ev.VIEW_WARNING, spec.view.neutral_cue, f.side, {"neutral": off}))
@@ -355,6 +366,20 @@ class Engine:
                 f.out.append(Event(f.t, ev.BASELINE, text, f.side, dict(self._neutral)))
                 self._measure_from_neutral(f)
         f.view_ok = f.view_ok and not self._neutral_off
+
+    def _planned(self, f: _Frame) -> bool:
+        """Inside a span of `rests` the neutral is that span's rest from its first frame on
+        (announced once); nothing is learnt there. False outside every span."""
+        span = next((r for r in self._rests if r.start <= f.t <= r.end), None)
+        if span is None:
+            return False
+        if span is not self._rest_now:
+            self._rest_now, self._neutral = span, dict(span.values)
+            self._neutral_stale = self._neutral_off = self._neutral_wait = False
+            f.out.append(Event(f.t, ev.BASELINE, "Got your neutral position", f.side, dict(self._neutral)))
+            self._measure_from_neutral(f)
+        f.baseline_ready = True
+        return True
 
     def _measure_from_neutral(self, f: _Frame) -> None:
         """A new neutral: the baseline measures and their checks read again against it."""
@@ -399,11 +424,23 @@ class Engine:
 
     def _accept_refresh(self, base: dict[str, float]) -> bool:
         """A still window seen after the first neutral replaces it when the person has left
-        the set-up position since (re-settled), or when it only drifted (within twice each
-        measure's still range): a still pose part-way into the stretch never becomes the neutral."""
+        the set-up position since (re-settled), or else when it only drifted (within twice
+        each measure's still range) and, for a measure with a stretch direction, is no
+        further into the stretch: the rest is the least-stretched stillness seen, so a still
+        pose part-way into the stretch never becomes the neutral, and a person who started
+        part-way in gets their real rest once they reach it."""
         if self._neutral_stale:
             return True
-        return all(abs(base[n] - self._neutral[n]) <= 2 * self.spec.measures[n].still_range for n in base)
+        for n, v in base.items():
+            old, way = self._neutral[n], self._stretch[n]
+            if further_in(v, old, way) if way else abs(v - old) > 2 * self.spec.measures[n].still_range:
+                return False
+        return True
+
+    def rest_plan(self) -> list[RestSpan]:
+        """The rest of each set-up run seen so far, for judging the same frames again
+        (coach/core/neutral.py RestLog.plan); empty where no measure has a stretch direction."""
+        return self.rest_log.plan()
 
     def _judge(self, f: _Frame) -> None:
         """In position (every form and target check passes) and the form faults, which are

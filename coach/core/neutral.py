@@ -5,6 +5,11 @@ the person's own resting value. That value is taken only while the person is sti
 a rolling window of `window_s` seconds every baseline measure must stay within its
 `still_range`. A person who starts moving at once never teaches a half-cat "neutral"; a
 person who settles again later refreshes it (the engine says when a refresh is allowed).
+
+Where a pose says which way its stretch moves a baseline measure (`stretch` in the TOML),
+the rest is the least-stretched stillness seen: a later, less-stretched still window
+replaces a neutral learnt part-way into the stretch. Live can only do that going forward;
+a review keeps a RestLog and judges the frames again with each set-up run's rest.
 """
 
 from __future__ import annotations
@@ -48,3 +53,61 @@ class StillnessNeutral:
             if max(vs) - min(vs) > lim:
                 return False
         return True
+
+
+# ---------------------------------------------------------------- the rest, offline
+@dataclass(frozen=True)
+class RestSpan:
+    """The person's rest for one stretch of time: from `start` to `end` seconds the neutral
+    is `values` (one set-up run, judged again once the whole run has been seen)."""
+
+    start: float
+    end: float
+    values: dict[str, float]
+
+
+def further_in(a: float, b: float, stretch: str) -> bool:
+    """`a` is further into the stretch than `b` ("lower": smaller, "higher": larger)."""
+    return a < b if stretch == "lower" else a > b if stretch == "higher" else False
+
+
+@dataclass
+class RestLog:
+    """What a first pass saw, for a second one: the set-up runs (set up, with lapses
+    shorter than `gap_s` bridged) and the still windows that could be a neutral.
+    `plan()` names each run's rest: per measure its least-stretched still window, so a
+    person who starts part-way into the stretch is judged against the rest they reach later."""
+
+    stretch: dict[str, str]                        # measure -> "lower" | "higher"
+    gap_s: float = 1.0
+    runs: list[list[float]] = field(default_factory=list)       # [start, end] seconds
+    windows: list[tuple[float, dict[str, float]]] = field(default_factory=list)
+
+    def step(self, t: float, set_up: bool) -> None:
+        if not set_up:
+            return
+        if self.runs and t - self.runs[-1][1] <= self.gap_s:
+            self.runs[-1][1] = t
+        else:
+            self.runs.append([t, t])
+
+    def add(self, t: float, values: dict[str, float]) -> None:
+        """A still window that completed at `t` (its medians)."""
+        self.windows.append((t, dict(values)))
+
+    def plan(self) -> list[RestSpan]:
+        """One span per run that holds a still window; none when a baseline measure has no
+        stretch direction (then only the live rule applies)."""
+        if not self.stretch or not all(self.stretch.values()):
+            return []
+        out = []
+        for a, b in self.runs:
+            seen = [v for t, v in self.windows if a <= t <= b]
+            if not seen:
+                continue
+            rest = {}
+            for n, way in self.stretch.items():
+                vals = [v[n] for v in seen]
+                rest[n] = max(vals) if way == "lower" else min(vals)
+            out.append(RestSpan(a, b, rest))
+        return out

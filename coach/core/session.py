@@ -18,11 +18,19 @@ from coach.rules.pose_spec import PoseSpec
 
 class Session:
     """Feed one frame at a time with `feed(t, landmarks)`; `close()` ends the set and gives
-    its record. `record_trace=False` when the frames already come from a trace."""
+    its record. `record_trace=False` when the frames already come from a trace.
+
+    `rejudge` (offline review, scoring): where a pose's baseline measures have a stretch
+    direction, close() judges the frames again against the rest found in each set-up run
+    (coach/core/neutral.py RestLog), so a person who started part-way into the stretch is
+    timed from the start. Live passes False: it can only refresh the neutral going forward,
+    and its record stays what the person was told."""
 
     def __init__(self, spec: PoseSpec, *, source: str = "", model: str = "", profile: str = "",
-                 width: int = 0, height: int = 0, record_trace: bool = True) -> None:
+                 width: int = 0, height: int = 0, record_trace: bool = True, rejudge: bool = True) -> None:
         self._engine = Engine(spec)
+        self._frames: list[tuple[float, np.ndarray | None, np.ndarray | None]] | None = (
+            [] if rejudge and spec.rest_has_direction else None)
         self.source, self.model, self.profile = source, model, profile
         self._trace = TraceRecorder(width, height, model, source) if record_trace else None
         self.frames = 0                 # frames fed
@@ -56,6 +64,8 @@ class Session:
         if self._trace is not None:
             self._trace.add(t, landmarks, world, back)
         result = self._engine.step(t, landmarks, back)
+        if self._frames is not None:
+            self._frames.append((t, landmarks, back))
         self.frames += 1
         self.frames_with_person += landmarks is not None
         self.last_t = t
@@ -67,9 +77,17 @@ class Session:
 
     def close(self, duration_s: float | None = None) -> StretchRecord:
         """Close the open hold and faults at the last frame and build the set's record
-        (duration: the last frame's time unless given). Closing again gives the same record."""
+        (duration: the last frame's time unless given). Closing again gives the same record.
+        With `rejudge`, the record (and `engine`) come from the second pass."""
         if self._record is None:
             self._engine.finish(self.last_t)
+            rests = self._engine.rest_plan() if self._frames else []
+            if rests:
+                again = Engine(self._engine.spec, rests=rests)
+                for t, lm, back in self._frames:
+                    again.step(t, lm, back)
+                again.finish(self.last_t)
+                self._engine, self._frames = again, None
             self._record = build_record(
                 self._engine, source=self.source, duration_s=self.last_t if duration_s is None else duration_s,
                 frames=self.frames, frames_with_person=self.frames_with_person, model=self.model,

@@ -25,6 +25,7 @@ SPINE_PARTS = ("whole", "upper", "lower")
 CHECK_ROLES = ("setup", "form", "target")
 VIEWS = ("side", "front")
 SIDE_DETECT = ("smaller", "larger", "sign")
+STRETCH_DIRECTIONS = ("", "lower", "higher")
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class Measure:
     part: str = "whole"            # spine_curve: whole | upper | lower back
     still_range: float | None = None  # baseline measures: the neutral is learnt only while the
                                       # measure moves less than this over baseline_s (default per unit: STILL_RANGE)
+    stretch: str = ""              # baseline measures: "lower"/"higher" = the stretch moves the value that
+                                   # way, so the rest is the least-stretched stillness seen; "" = either way
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,13 @@ class PoseSpec:
         """True when a measure reads the back's outline: only then is the mask computed."""
         return any(m.kind in CONTOUR_KINDS for m in self.measures.values())
 
+    @property
+    def rest_has_direction(self) -> bool:
+        """Every baseline measure says which way the stretch moves it (so the rest is the
+        least-stretched stillness seen, and a review can judge its frames again with it)."""
+        base = [m for m in self.measures.values() if m.baseline]
+        return bool(base) and all(m.stretch for m in base)
+
     def check(self, check_id: str) -> Check:
         for c in self.checks:
             if c.id == check_id:
@@ -194,7 +204,7 @@ STILL_RANGE = {"deg": 4.0, "ratio": 0.05, "pct": 2.0}   # default still_range pe
 def _measure(r: TomlReader, name: str, t: dict) -> Measure:
     p = f"measures.{name}"
     r.unknown(t, {"kind", "points", "reference", "axis", "scale", "absolute", "baseline", "facing", "unit", "help", "part",
-                  "still_range"}, p)
+                  "still_range", "stretch"}, p)
     kind = r.get(t, "kind", p, str, choices=tuple(MEASURE_KINDS))
     if "part" in t and kind != "spine_curve":
         raise r.fail(f"{p}.part", f"only a 'spine_curve' measure takes a part, not a '{kind}' one")
@@ -211,6 +221,8 @@ def _measure(r: TomlReader, name: str, t: dict) -> Measure:
     scale = r.get(t, "scale", p, list, ["mid_shoulder", "mid_hip"])
     if len(scale) != 2:
         raise r.fail(f"{p}.scale", "takes two landmark names")
+    if "stretch" in t and not t.get("baseline", False):
+        raise r.fail(f"{p}.stretch", "only a measure with baseline = true has a stretch direction")
     default_unit = {"offset": "ratio", "lumbar_arch": "pct"}.get(kind, "deg")
     unit = r.get(t, "unit", p, str, default_unit, choices=(default_unit,))
     return Measure(
@@ -221,6 +233,7 @@ def _measure(r: TomlReader, name: str, t: dict) -> Measure:
         facing=(facing[0], facing[1]) if facing else None, unit=unit, help=r.get(t, "help", p, str, ""),
         part=r.get(t, "part", p, str, "whole", choices=SPINE_PARTS),
         still_range=r.get(t, "still_range", p, float, STILL_RANGE[unit], lo=0.0, hi=_UNITS[unit][1]),
+        stretch=r.get(t, "stretch", p, str, "", choices=STRETCH_DIRECTIONS),
     )
 
 
