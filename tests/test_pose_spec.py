@@ -114,7 +114,7 @@ def test_min_not_below_max_later_check_points_at_its_own_line(tmp_path):
     # the first `max =` in the file
     path, text = _edited(tmp_path, "kneeling_hip_flexor", "min = 70.0", "min = 115.0")
     err = _error(path)
-    _assert_names(err, path, "checks.front_knee_angle.max", _line_of(text, "max = 110.0"))
+    _assert_names(err, path, "checks.front_knee_angle.max", _line_of(text, "max = 110.0                # deg"))
 
 
 def test_missing_required_key_points_at_its_table(tmp_path):
