@@ -221,6 +221,8 @@ def render_clip(model, spec, out_dir: Path, crf=26, quiet=False):
         truth = dict(list(truth.items())[:-1], variant=variant, landmarks=truth["landmarks"])
     if spec.get("folder"):          # extra clips: the camera's downward pitch (the committed truth stays as it was)
         truth["camera_pitch_deg"] = round(math.degrees(math.atan2(eye[2] - target[2], float(np.hypot(*(eye - target)[:2])))), 1)
+    if spec.get("scenario"):        # a realism scenario (tools/rig/scenario_clips.py): what the clip breaks
+        truth["scenario"] = spec["scenario"]
     if t3d:
         truth["camera"] = dict(eye=[round(float(a), 4) for a in eye], target=[round(float(a), 4) for a in target],
                                yfov_deg=40.0, world="Z up, metres; the subject faces -Y at rest, +X is its left")

@@ -32,6 +32,7 @@ from coach.core.scoring import score_trace
 from coach.io.trace import load_trace
 from coach.bench.truth import Truth, find_truths
 from coach.bench import real as real_clips
+from coach.bench import scenarios
 
 TARGETS = {"angle_mae_deg": 5.0, "rep_exact": 0.95, "hold_err_s": 1.0, "fault_recall": 0.90, "false_alarm": 0.05}
 CALIBRATION_FILE = "calibration.toml"
@@ -301,6 +302,15 @@ def run(args: argparse.Namespace) -> int:
     print("\n".join(rows))
     for line in spine_rows([r for r in ideal if r.model == gate]):
         print(line)
+    scen = [t for t in truths if scenarios.is_scenario(t)]
+    if scen:
+        cache = Path(args.cache or "coach_out/bench") / gate
+        judged = [(t, scenarios.evaluate_scenario(t, load_trace(trace_path(t, cache)), load_pose(t.pose)))
+                  for t in scen if trace_path(t, cache).exists()]
+        print("\n".join(scenarios.table(judged, gate)))
+        passed = sum(r.passed for _, r in judged)
+        if passed < len(scen):
+            misses.append(f"rig scenarios passed {passed}/{len(scen)}")
     for deg in sorted({abs(r.view_offset_deg) for r in off}):
         rows2, _ = summarise([r for r in off if abs(r.view_offset_deg) == deg], f"{deg:g} deg off the ideal view (reported)")
         print("\n".join(rows2))

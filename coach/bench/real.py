@@ -61,8 +61,8 @@ def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
 
 
 def judge_record(clip: str, truth: Truth, rec: StretchRecord, holds_true: list[dict], reps_true: int,
-                 faults_true: list[dict], person_frac: float) -> RealResult:
-    """Apply the pass rule to one scored record."""
+                 faults_true: list[dict], person_frac: float, hold_tol_s: float = HOLD_TOL_S) -> RealResult:
+    """Apply the pass rule to one scored record (a matched hold within `hold_tol_s`)."""
     res = RealResult(clip, truth.pose, reps_true, rec.rep_count, len(holds_true), 0,
                      faults_true=len(faults_true), person_frac=person_frac)
     if rec.rep_count != reps_true:
@@ -81,7 +81,7 @@ def judge_record(clip: str, truth: Truth, rec: StretchRecord, holds_true: list[d
         used.add(i)
         err = abs(h["in_tolerance_s"] - th["in_position_s"])
         res.hold_errors.append(err)
-        if err > HOLD_TOL_S:
+        if err > hold_tol_s:
             res.reasons.append(f"hold {h['in_tolerance_s']:.1f}s vs {th['in_position_s']:.1f}s")
         else:
             res.holds_matched += 1

@@ -16,11 +16,28 @@ from rig.clips import (CAT, COW, HOOK, HOOK_SOLVE, NEUTRAL, TABLE, TABLE_SOLVE, 
 
 FOLDER = "scenarios"
 
+#: What each clip breaks, written to its truth as `scenario` (coach bench accuracy prints a
+#: table of the clips that have one, coach/bench/scenarios.py).
+SCENARIO = {
+    "cat_cow_fast": "faster tempo (2 s cycles)",
+    "cat_cow_laptop_pitch25": "laptop camera, 25 deg down",
+    "cat_cow_slow": "slower tempo",
+    "cat_cow_start_moving": "starts moving at t=0",
+    "hip_flexor_crop_edge": "body cropped at the frame edge",
+    "hip_flexor_fidget": "fidgets during the hold",
+    "hip_flexor_laptop_pitch30": "laptop camera, 30 deg down",
+    "hip_flexor_rest_between": "rests between sides",
+    "hip_flexor_walk_off": "walks off at the end",
+    "no_person": "empty room: counts nothing",
+    "pelvic_tilt_start_moving": "starts tilting at t=0.3 s",
+    "wrong_pose_standing_bends": "wrong pose: counts nothing",
+}
+
 
 def _spec(name, pose, duration, keys, seed, sway, reps=0, rep_times=(), holds=(), faults=(), clean=True, **cam):
     return dict(name=name, pose=pose, duration=round(duration, 2), keys=keys, view="side", offset=cam.pop("offset", 0),
                 seed=seed, variant=0, sway=sway, reps=reps, rep_times=list(rep_times), holds=list(holds),
-                faults=list(faults), clean=clean, folder=FOLDER, **cam)
+                faults=list(faults), clean=clean, folder=FOLDER, scenario=SCENARIO[name], **cam)
 
 
 def cat_cow(name, tempos, seed, still=3.0, **cam):
