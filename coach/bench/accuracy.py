@@ -58,6 +58,9 @@ class ClipResult:
     model: str = "full"            # pose model the trace came from: lite, full or heavy
     spine_errors: dict[str, list[float]] = field(default_factory=dict)  # contour measures vs the rig's spine truth
     spine_true: dict[str, list[float]] = field(default_factory=dict)    # ... and the true values
+    holds_true: int = 0
+    holds_found: int = 0           # truth holds paired one to one with a hold the coach timed
+    held_s: float = 0.0            # seconds in position over all the coach's holds
 
 
 def checked_measures(spec: PoseSpec) -> list[str]:
@@ -78,8 +81,10 @@ def load_offsets(folder: Path) -> dict[str, dict[str, float]]:
     return tomllib.loads(p.read_text()).get("offsets", {})
 
 
-def _match_holds(truth: list[dict], got: list[dict]) -> list[float]:
-    errors = []
+def _pair_holds(truth: list[dict], got: list[dict]) -> list[int | None]:
+    """Per truth hold, the index of the coach's hold that overlaps it most (same side),
+    each used once; None where none does."""
+    pairs: list[int | None] = []
     used: set[int] = set()
     for th in truth:
         best, best_ov = None, 0.0
@@ -89,12 +94,16 @@ def _match_holds(truth: list[dict], got: list[dict]) -> list[float]:
             ov = min(th["end"], h["end"]) - max(th["start"], h["start"])
             if ov > best_ov:
                 best, best_ov = i, ov
-        if best is None:
-            errors.append(float(th["in_position_s"]))
-        else:
+        if best is not None:
             used.add(best)
-            errors.append(abs(got[best]["in_tolerance_s"] - th["in_position_s"]))
-    return errors
+        pairs.append(best)
+    return pairs
+
+
+def _match_holds(truth: list[dict], got: list[dict]) -> list[float]:
+    """|time in position - truth| per truth hold (its whole time where none was timed)."""
+    return [float(th["in_position_s"]) if j is None else abs(got[j]["in_tolerance_s"] - th["in_position_s"])
+            for th, j in zip(truth, _pair_holds(truth, got))]
 
 
 def evaluate_clip(truth: Truth, trace_path: Path, offsets: dict[str, float], model: str = "full") -> ClipResult:
@@ -126,6 +135,9 @@ def evaluate_clip(truth: Truth, trace_path: Path, offsets: dict[str, float], mod
                 res.angle_errors[n].append(got - true - offsets.get(n, 0.0))
     res.view_warned_frac = warned / max(1, len(scored.results or []))
     res.hold_errors = _match_holds(truth.holds, rec.holds)
+    res.holds_true = len(truth.holds)
+    res.holds_found = sum(j is not None for j in _pair_holds(truth.holds, rec.holds))
+    res.held_s = sum(h["in_tolerance_s"] for h in rec.holds)
     res.faults_true = len(truth.faults)
     for tf in truth.faults:
         if any(f["id"] == tf["id"] and f["end"] >= tf["start"] and f["start"] <= tf["end"] for f in rec.faults):
@@ -262,6 +274,27 @@ def spine_rows(results: list[ClipResult]) -> list[str]:
     return rows
 
 
+def spine_hold_rows(results: list[ClipResult]) -> list[str]:
+    """Holds on the spine clips (issue 13): per stretch, the truth holds the coach timed, and
+    the share of time it held on clips with no hold to find (lying still while breathing)."""
+    rs = [r for r in results if r.spine_errors]
+    poses = sorted(p for p in {r.pose for r in rs} if load_pose(p).hold)      # stretches that hold
+    if not any(r.holds_true for r in rs):
+        return []
+    rows = ["-- holds on the spine clips (ideal view) --",
+            f"{'stretch':24} {'found':>7} {'share':>6}  held on clips with no hold to find"]
+    for pose in poses:
+        with_holds = [r for r in rs if r.pose == pose and r.holds_true]
+        none = [r for r in rs if r.pose == pose and not r.holds_true and not r.reps_true and r.clean]
+        found, true = sum(r.holds_found for r in with_holds), sum(r.holds_true for r in with_holds)
+        share = f"{found / true:6.0%}" if true else f"{'-':>6}"
+        dur = sum(r.duration_s for r in none)
+        held = f"{sum(r.held_s for r in none) / dur:.1%} of {dur:.1f} s" if dur else "-"
+        rows.append(f"{pose:24} {found:>3}/{true:<3} {share}  {held}")
+    rows.append("target: pelvic tilts of 5 deg or more found >= 90 %, held <= 5 % of the time lying still")
+    return rows
+
+
 def run(args: argparse.Namespace) -> int:
     folder = Path(args.dir)
     truths = find_truths(folder)
@@ -300,7 +333,7 @@ def run(args: argparse.Namespace) -> int:
     off = [r for r in results if abs(r.view_offset_deg) >= 1e-6]
     rows, misses = summarise(ideal, f"ideal view (targets apply to {gate})", gate)
     print("\n".join(rows))
-    for line in spine_rows([r for r in ideal if r.model == gate]):
+    for line in spine_rows([r for r in ideal if r.model == gate]) + spine_hold_rows([r for r in ideal if r.model == gate]):
         print(line)
     scen = [t for t in truths if scenarios.is_scenario(t)]
     if scen:
