@@ -28,6 +28,7 @@ class Session:
 
     def __init__(self, spec: PoseSpec, *, source: str = "", model: str = "", profile: str = "",
                  width: int = 0, height: int = 0, record_trace: bool = True, rejudge: bool = True) -> None:
+        spec = spec.for_model(model)     # thresholds on this model's scale
         self._engine = Engine(spec)
         self._frames: list[tuple[float, np.ndarray | None, np.ndarray | None]] | None = (
             [] if rejudge and spec.rest_has_direction else None)
@@ -49,7 +50,7 @@ class Session:
 
     def update_spec(self, spec: PoseSpec) -> None:
         """New thresholds mid-set (the tuning panel); counts and timers carry on."""
-        self._engine.update_spec(spec)
+        self._engine.update_spec(spec.for_model(self.model))
 
     def feed(self, t: float, landmarks: np.ndarray | None, world: np.ndarray | None = None,
              back: np.ndarray | None = None) -> FrameResult:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from coach.core.landmarks import SIDES, is_known
+from coach.rules.model_calibration import model_kind, visibility_scales
 from coach.rules.toml_reader import SpecError, TomlReader, read_toml
 
 POSES_DIR = Path(__file__).resolve().parents[2] / "poses"
@@ -170,6 +171,7 @@ class PoseSpec:
     setup_cue: str = "Get into the starting position"
     baseline_cue: str = "Hold still in the starting position"   # while the neutral is gathered
     source: str = ""
+    visibility_scale: tuple[tuple[str, float], ...] = ()   # model -> factor on min_visibility (poses/models/)
 
     @property
     def sides(self) -> tuple[str, ...]:
@@ -186,6 +188,12 @@ class PoseSpec:
         least-stretched stillness seen, and a review can judge its frames again with it)."""
         base = [m for m in self.measures.values() if m.baseline]
         return bool(base) and all(m.stretch for m in base)
+
+    def for_model(self, model: str) -> "PoseSpec":
+        """This spec for landmarks from `model` (a backend's or trace's model name): its
+        visibility threshold on that model's scale (coach/rules/model_calibration.py)."""
+        scale = dict(self.visibility_scale).get(model_kind(model), 1.0)
+        return self if scale == 1.0 else replace(self, min_visibility=self.min_visibility * scale)
 
     def check(self, check_id: str) -> Check:
         for c in self.checks:
@@ -407,6 +415,7 @@ def spec_from_dict(d: dict[str, Any], path: Path | str = "<pose>", text: str = "
         setup_cue=r.get(d, "setup_cue", "", str, "Get into the starting position"),
         baseline_cue=r.get(d, "baseline_cue", "", str, "Hold still in the starting position"),
         source=str(path),
+        visibility_scale=visibility_scales(),
     )
 
 
