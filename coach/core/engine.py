@@ -401,10 +401,14 @@ class Engine:
 
     def _check(self, c: Check, f: _Frame) -> None:
         """One check's status on this frame. Outside its `when` band it is not judged
-        (passed None, nothing hidden) and its hysteresis starts afresh."""
+        (passed None, nothing hidden) and its hysteresis starts afresh. When the `when`
+        measure cannot be read for a hidden joint, whether the check applies is unknown:
+        it is not judged either, but counts as hidden (naming the joint) like its own measure."""
         if c.when is not None and not self._applies(c, f):
             self._was_passing[c.id] = None
-            f.checks[c.id] = CheckStatus(c.id, None, f.measures[c.measure], applies=False)
+            hidden = f.hidden.get(c.when.measure, []) if f.measures[c.when.measure] is None else []
+            hidden = tuple(dict.fromkeys(list(f.hidden.get(c.measure, ())) + list(hidden)))
+            f.checks[c.id] = CheckStatus(c.id, None, f.measures[c.measure], hidden=hidden, applies=bool(hidden))
             return
         passed, low = judge(c, f.measures[c.measure], self._was_passing.get(c.id))
         self._was_passing[c.id] = passed
