@@ -35,6 +35,7 @@ from coach.io.trace import load_trace
 from coach.bench.truth import Truth, find_truths
 from coach.bench import real as real_clips
 from coach.bench import scenarios
+from coach.bench import views as view_clips
 
 TARGETS = {"angle_mae_deg": 5.0, "rep_exact": 0.95, "hold_err_s": 1.0, "fault_recall": 0.90, "false_alarm": 0.05}
 CALIBRATION_FILE = "calibration.toml"
@@ -405,6 +406,11 @@ def run(args: argparse.Namespace) -> int:
     for deg in sorted({abs(r.view_offset_deg) for r in off}):
         rows2, _ = summarise([r for r in off if abs(r.view_offset_deg) == deg], f"{deg:g} deg off the ideal view (reported)")
         print("\n".join(rows2))
+    cache = Path(args.cache or "coach_out/bench") / gate
+    figs = [view_clips.evaluate_views(t, load_trace(trace_path(t, cache)), load_pose(t.pose))
+            for t in truths if t.raw.get("landmarks3d") and trace_path(t, cache).exists()]
+    if any(figs):
+        print("\n".join(view_clips.table([f for f in figs if f])))
     print(f"targets: angle MAE <= {TARGETS['angle_mae_deg']} deg, reps exact >= {TARGETS['rep_exact']:.0%}, "
           f"hold error <= {TARGETS['hold_err_s']} s, fault recall >= {TARGETS['fault_recall']:.0%}, "
           f"false alarms <= {TARGETS['false_alarm']:.0%} of clean-clip time")

@@ -24,6 +24,7 @@ from coach.core.neutral import RestLog, RestSpan, StillnessNeutral, further_in
 from coach.core.plausibility import PersonGate, PlausibilitySettings
 from coach.core.reps import RepCounter, RepRecord
 from coach.core.smoothing import LandmarkSmoother, SmoothingSettings
+from coach.core.view import ViewOffsetTracker
 
 
 @dataclass
@@ -53,6 +54,8 @@ class FrameResult:
     events: list[Event]
     landmarks: np.ndarray           # smoothed, gated
     back: np.ndarray | None = None  # smoothed back outline (25, 2) px, for poses that read it
+    world: np.ndarray | None = None # world landmarks (33, 3) m, where the backend gives them
+    view_offset_deg: float | None = None  # camera's angle off the side view, from `world`
 
 
 @dataclass
@@ -63,12 +66,14 @@ class _Frame:
     dt: float                       # seconds since the last frame (0 if the clock went back)
     lm: np.ndarray                  # smoothed, gated
     back: np.ndarray | None = None  # smoothed back outline, where the pose reads it
+    world: np.ndarray | None = None # world landmarks (33, 3) m, where the backend gives them
     out: list[Event] = field(default_factory=list)
     core_seen: bool = False         # shoulders and hips seen in this frame
     person: bool = False
     near: str = "left"
     side: str = "none"
     ratio: float | None = None
+    view_deg: float | None = None   # the camera's angle off the side view (world landmarks)
     view_ok: bool = True
     raw: dict[str, float | None] = field(default_factory=dict)        # measures as read
     hidden: dict[str, list[str]] = field(default_factory=dict)        # measure -> unseen points
@@ -135,6 +140,7 @@ class Engine:
 
     PERSON_LOST_S = 1.0
     VIEW_BAND = 0.15            # view hysteresis: a fraction of the width-ratio limit
+    VIEW_BAND_DEG = 5.0         # ... and in degrees, for the view offset limit
 
     def __init__(self, spec: PoseSpec, smoothing: SmoothingSettings | None = None,
                  cue_settings: CueSettings | None = None, rests: list[RestSpan] | None = None) -> None:
@@ -149,6 +155,7 @@ class Engine:
         self.hold = HoldTimer(spec.hold) if spec.hold else None
         self.reps = {s: RepCounter(spec.reps, side=s) for s in spec.sides} if spec.reps else {}
         self.view = _Debounced(True, spec.view.after_s)
+        self._view_offset = ViewOffsetTracker()
         self._view_seen = False     # the first look at the person decides the view at once
         self._person = False
         self._person_seen_at = -1e9
@@ -246,26 +253,35 @@ class Engine:
         # the switch delay guards a stretch in progress; out of set-up, follow at once
         return near, self.side.step(t, raw, immediate=not self._set_up)
 
-    def _view_ok(self, t: float, ratio: float | None) -> bool:
+    def _view_ok(self, t: float, ratio: float | None, offset_deg: float | None = None) -> bool:
+        """The view verdict, debounced by `after_s`. With world landmarks and a
+        `max_offset_deg`, the camera's measured angle off the side view decides (the pose's
+        measures are view-robust up to there); else the image width ratio."""
         v = self.spec.view
-        if ratio is None:
-            return self.view.value
         # a band around each limit: once judged wrong, the view must come VIEW_BAND inside
-        # the limit to be judged right again, so a ratio hovering on the limit never flickers
-        band = 0.0 if self.view.value else self.VIEW_BAND
-        raw = not ((v.max_width_ratio is not None and ratio > v.max_width_ratio * (1 - band))
-                   or (v.min_width_ratio is not None and ratio < v.min_width_ratio * (1 + band)))
+        # the limit to be judged right again, so a value hovering on the limit never flickers
+        wrong = not self.view.value
+        if v.max_offset_deg is not None and offset_deg is not None:
+            raw = offset_deg <= v.max_offset_deg - (self.VIEW_BAND_DEG if wrong else 0.0)
+        elif ratio is None:
+            return self.view.value
+        else:
+            band = self.VIEW_BAND if wrong else 0.0
+            raw = not ((v.max_width_ratio is not None and ratio > v.max_width_ratio * (1 - band))
+                       or (v.min_width_ratio is not None and ratio < v.min_width_ratio * (1 + band)))
         if not self._view_seen:
             self._view_seen = True
             self.view.value = raw
         return self.view.step(t, raw)
 
     # ------------------------------------------------------------ main step
-    def step(self, t: float, landmarks: np.ndarray | None, back: np.ndarray | None = None) -> FrameResult:
+    def step(self, t: float, landmarks: np.ndarray | None, back: np.ndarray | None = None,
+             world: np.ndarray | None = None) -> FrameResult:
         """One frame through the stages, in order; each stage reads what the earlier ones
         put on the frame `f` and adds its own part (events go to `f.out`). `back`: the
         outline of the back the edge found in the person mask (coach/core/contour.py), for
-        poses with a contour measure."""
+        poses with a contour measure. `world`: MediaPipe's world landmarks (33, 3) in
+        metres, for the view offset and the measures read in 3-D (coach/core/view.py)."""
         dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
         self._last_t = t if self._last_t is None else max(self._last_t, t)   # a clock going back never re-credits time
         # a detection that is not a plausible body (a title card, a logo) is no person
@@ -273,6 +289,8 @@ class Engine:
         landmarks = landmarks if plausible else None
         f = _Frame(t, dt, self.smoother.step(t, landmarks),
                    self.back_smoother.step(t, back if landmarks is not None else None))
+        if landmarks is not None and world is not None and np.isfinite(world).any():
+            f.world = np.asarray(world, float)
         self._presence(f)
         self._side_and_view(f)
         self._measure(f)
@@ -303,10 +321,13 @@ class Engine:
         """The active side, and whether the camera sees the person from the pose's view."""
         f.near, f.side = self._near_and_side(f.t, f.lm) if f.core_seen else ("left", self.side.side)
         f.ratio = width_ratio(f.lm) if f.core_seen else None
+        f.view_deg = self._view_offset.step(f.t, f.world if f.core_seen else None)
         prev_view = self.view.value
-        f.view_ok = self._view_ok(f.t, f.ratio)
+        f.view_ok = self._view_ok(f.t, f.ratio, f.view_deg)
         if prev_view and not f.view_ok:
-            f.out.append(Event(f.t, ev.VIEW_WARNING, self.spec.view.cue, f.side, {"width_ratio": f.ratio}))
+            by_offset = self.spec.view.max_offset_deg is not None and f.view_deg is not None
+            f.out.append(Event(f.t, ev.VIEW_WARNING, self.spec.view.cue, f.side,
+                               {"view_offset_deg": round(f.view_deg, 1)} if by_offset else {"width_ratio": f.ratio}))
         elif f.view_ok and not prev_view:
             f.out.append(Event(f.t, ev.VIEW_OK, "", f.side))
 
@@ -315,7 +336,7 @@ class Engine:
         the hidden points of each measure that could not be read."""
         spec = self.spec
         for name, m in spec.measures.items():
-            v = evaluate(m, f.lm, f.side, f.near, spec.min_visibility, f.back) if f.core_seen else None
+            v = evaluate(m, f.lm, f.side, f.near, spec.min_visibility, f.back, f.world, f.view_deg) if f.core_seen else None
             if v is None and f.core_seen:
                 f.hidden[name] = hidden_points(m, f.lm, f.side, f.near, spec.min_visibility)
             f.raw[name] = v
@@ -556,6 +577,7 @@ class Engine:
             hold_target=spec.hold.seconds if spec.hold else 0.0,
             holds_done={s: self.hold.completed(s) for s in spec.sides} if self.hold else {},
             cue=self.arbiter.current, spoken=f.spoken, events=f.out, landmarks=f.lm, back=f.back,
+            world=f.world, view_offset_deg=f.view_deg,
         )
 
     def _is_set_complete(self) -> bool:

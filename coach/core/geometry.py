@@ -62,3 +62,29 @@ def as_facing_right(value: float, a: np.ndarray, b: np.ndarray) -> float:
 def distance(a: np.ndarray, b: np.ndarray) -> float:
     """Euclidean distance between two points."""
     return math.hypot(float(b[0] - a[0]), float(b[1] - a[1]))
+
+
+# ---------------------------------------------------------------- 3-D (world landmarks)
+# MediaPipe's world landmarks: metres, origin between the hips, x right, y down, z away from
+# the camera (its axes follow the camera). Joint angles in 3-D do not change as the camera
+# turns around the body, which is what makes them usable off the ideal view.
+
+
+def joint_angle_3d(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
+    """Unsigned 3-D angle a-b-c at vertex b, 0..180 (180 = straight line)."""
+    v1, v2 = np.asarray(a, float)[:3] - np.asarray(b, float)[:3], np.asarray(c, float)[:3] - np.asarray(b, float)[:3]
+    n = float(np.linalg.norm(v1) * np.linalg.norm(v2))
+    if n == 0.0 or math.isnan(n):
+        return math.nan
+    return math.degrees(math.acos(max(-1.0, min(1.0, float(v1 @ v2) / n))))
+
+
+def incline_3d(a: np.ndarray, b: np.ndarray, reference: str = "vertical") -> float:
+    """Unsigned 3-D angle of segment a-b from the vertical (the y axis) or from the
+    horizontal plane, 0..90."""
+    d = np.asarray(b, float)[:3] - np.asarray(a, float)[:3]
+    horiz, vert = math.hypot(float(d[0]), float(d[2])), abs(float(d[1]))
+    if horiz == 0.0 and vert == 0.0 or math.isnan(horiz + vert):
+        return math.nan
+    from_horizontal = math.degrees(math.atan2(vert, horiz))
+    return 90.0 - from_horizontal if reference == "vertical" else from_horizontal

@@ -78,3 +78,21 @@ def hidden_parts(lm: np.ndarray, name: str, min_visibility: float) -> list[str]:
     rows = (INDEX[name],) if name in INDEX else MIDPOINTS[name]
     hidden = [NAMES[r] for r in rows if not (lm[r, 3] >= min_visibility) or not np.isfinite(lm[r, 0])]
     return hidden if len(hidden) == len(rows) else []     # a mid-point is hidden only when no side is seen
+
+
+def point3(world: np.ndarray, lm: np.ndarray, name: str, min_visibility: float) -> np.ndarray | None:
+    """(x, y, z) in metres of a landmark or mid-point from the world landmarks `world`
+    (33, 3); None where the image landmark is not seen (for a mid-point: where neither side
+    is). Unlike `point`, a mid-point averages both sides once one is seen: MediaPipe places
+    the far side in 3-D too, and the near side alone sits a half-width off the body's middle."""
+    rows = (INDEX[name],) if name in INDEX else MIDPOINTS[name]
+    if not any(lm.item(r, 3) >= min_visibility for r in rows):
+        return None
+    acc = np.zeros(3)
+    n = 0
+    for r in rows:
+        x, y, z = world.item(r, 0), world.item(r, 1), world.item(r, 2)
+        if math.isfinite(x) and math.isfinite(y) and math.isfinite(z):
+            acc += (x, y, z)
+            n += 1
+    return acc / n if n else None

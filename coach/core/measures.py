@@ -7,8 +7,9 @@ import math
 import numpy as np
 
 from coach.core import contour, geometry
-from coach.core.landmarks import INDEX, hidden_parts, point
-from coach.rules.pose_spec import CONTOUR_KINDS, Measure
+from coach.core.landmarks import INDEX, hidden_parts, point, point3
+from coach.core.view import fusion_weight
+from coach.rules.pose_spec import CONTOUR_KINDS, SPACE_KINDS, Measure
 
 
 def resolve(name: str, side: str, near: str) -> str:
@@ -18,10 +19,24 @@ def resolve(name: str, side: str, near: str) -> str:
 
 
 def evaluate(m: Measure, lm: np.ndarray, side: str, near: str, min_visibility: float,
-             back: np.ndarray | None = None) -> float | None:
+             back: np.ndarray | None = None, world: np.ndarray | None = None,
+             view_deg: float | None = None, space: str | None = None) -> float | None:
     """The measure's value, or None when a point it needs is not seen. `back` is the
-    frame's back outline (coach/core/contour.py), needed by the contour kinds only."""
+    frame's back outline (coach/core/contour.py), needed by the contour kinds only.
+    `world`: the frame's world landmarks (33, 3) in metres; with them an angle or incline
+    measure is read as its `space` says (`space` overrides the measure's own): "2d" from
+    the image, "3d" from the world landmarks, "fused" the two weighted by the view offset
+    `view_deg` (coach/core/view.py). Without them every measure is read from the image."""
     side = side if side in ("left", "right") else near
+    space = space or m.space
+    if world is not None and space != "2d" and m.kind in SPACE_KINDS:
+        v3 = _value_3d(m, lm, world, side, near, min_visibility)
+        if space == "3d":
+            return v3
+        if v3 is not None:        # fused; a 3-D point not found leaves the image reading
+            v2 = evaluate(m, lm, side, near, min_visibility, space="2d")
+            w = fusion_weight(view_deg)
+            return None if v2 is None else (1.0 - w) * v2 + w * v3
     pts = []
     for name in m.points:
         p = point(lm, resolve(name, side, near), min_visibility)
@@ -54,6 +69,20 @@ def evaluate(m: Measure, lm: np.ndarray, side: str, near: str, min_visibility: f
         return None
     # with a baseline the magnitude is taken after the neutral is subtracted (engine)
     return abs(v) if m.absolute and not m.baseline else v
+
+
+def _value_3d(m: Measure, lm: np.ndarray, world: np.ndarray, side: str, near: str,
+              min_visibility: float) -> float | None:
+    """An angle or incline measure from the world landmarks (3-D, unchanged as the camera
+    turns around the body); None where a point is not seen."""
+    pts = []
+    for name in m.points:
+        p = point3(world, lm, resolve(name, side, near), min_visibility)
+        if p is None:
+            return None
+        pts.append(p)
+    v = geometry.joint_angle_3d(*pts) if m.kind == "angle" else geometry.incline_3d(pts[0], pts[1], m.reference)
+    return None if math.isnan(v) else v
 
 
 def _contour_value(m: Measure, back: np.ndarray | None, hip: np.ndarray, shoulder: np.ndarray) -> float | None:

@@ -27,7 +27,8 @@ def score_trace(trace: Trace, spec: PoseSpec, keep_results: bool = False, profil
     results: list[FrameResult] = []
     for i, (t, lm) in enumerate(zip(trace.t, trace.lm)):
         back = trace.back[i] if trace.back is not None and np.isfinite(trace.back[i]).any() else None
-        r = session.feed(float(t), lm, back=back)
+        world = trace.world[i] if trace.world is not None else None
+        r = session.feed(float(t), lm, world, back=back)
         if keep_results:
             results.append(r)
     rec = session.close(duration_s=trace.duration)

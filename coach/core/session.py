@@ -30,7 +30,7 @@ class Session:
                  width: int = 0, height: int = 0, record_trace: bool = True, rejudge: bool = True) -> None:
         spec = spec.for_model(model)     # thresholds on this model's scale
         self._engine = Engine(spec)
-        self._frames: list[tuple[float, np.ndarray | None, np.ndarray | None]] | None = (
+        self._frames: list[tuple[float, np.ndarray | None, np.ndarray | None, np.ndarray | None]] | None = (
             [] if rejudge and spec.rest_has_direction else None)
         self.source, self.model, self.profile = source, model, profile
         self._trace = TraceRecorder(width, height, model, source) if record_trace else None
@@ -55,7 +55,8 @@ class Session:
     def feed(self, t: float, landmarks: np.ndarray | None, world: np.ndarray | None = None,
              back: np.ndarray | None = None) -> FrameResult:
         """One frame: landmarks of shape (33, 4) in pixels, or None (or all NaN) for no
-        person; `world` (33, 3) metres where the backend gives world landmarks (recorded only);
+        person; `world` (33, 3) metres where the backend gives world landmarks (recorded, and
+        read by the view offset and the view-robust measures);
         `back` the back outline from the person mask, for poses that read it
         (coach/core/contour.py; recorded and judged)."""
         if self._record is not None:
@@ -64,9 +65,10 @@ class Session:
             landmarks = None
         if self._trace is not None:
             self._trace.add(t, landmarks, world, back)
-        result = self._engine.step(t, landmarks, back)
+        world = world if landmarks is not None else None
+        result = self._engine.step(t, landmarks, back, world)
         if self._frames is not None:
-            self._frames.append((t, landmarks, back))
+            self._frames.append((t, landmarks, back, world))
         self.frames += 1
         self.frames_with_person += landmarks is not None
         self.last_t = t
@@ -85,8 +87,8 @@ class Session:
             rests = self._engine.rest_plan() if self._frames else []
             if rests:
                 again = Engine(self._engine.spec, rests=rests)
-                for t, lm, back in self._frames:
-                    again.step(t, lm, back)
+                for t, lm, back, world in self._frames:
+                    again.step(t, lm, back, world)
                 again.finish(self.last_t)
                 self._engine, self._frames = again, None
             self._record = build_record(

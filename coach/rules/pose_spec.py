@@ -23,6 +23,13 @@ MEASURE_KINDS = {"angle": 3, "bend": 3, "incline": 2, "offset": 2, "spine_curve"
 #: the shoulder, and a pose that uses one makes the edge compute the segmentation mask.
 CONTOUR_KINDS = ("spine_curve", "lumbar_arch")
 SPINE_PARTS = ("whole", "upper", "lower")
+#: Where a measure is read when the backend gives world landmarks (issue 12 item 6): "2d" the
+#: image, "3d" MediaPipe's world landmarks, "fused" the two weighted by the view offset
+#: (coach/core/view.py). Only angle and incline measures have a 3-D reading; their default
+#: is chosen from `coach bench accuracy sample_videos/views` (README, "Oblique cameras").
+SPACES = ("2d", "3d", "fused")
+SPACE_KINDS = ("angle", "incline")
+DEFAULT_SPACE = {"angle": "fused", "incline": "2d"}
 CHECK_ROLES = ("setup", "form", "target")
 VIEWS = ("side", "front")
 SIDE_DETECT = ("smaller", "larger", "sign")
@@ -50,6 +57,7 @@ class Measure:
                                       # measure moves less than this over baseline_s (default per unit: STILL_RANGE)
     stretch: str = ""              # baseline measures: "lower"/"higher" = the stretch moves the value that
                                    # way, so the rest is the least-stretched stillness seen; "" = either way
+    space: str = "2d"              # angle/incline: "2d" | "3d" | "fused" (default per kind: DEFAULT_SPACE)
 
 
 @dataclass(frozen=True)
@@ -144,6 +152,9 @@ class ViewRule:
     min_width_ratio: float | None = None
     after_s: float = 1.5
     cue: str = "Turn sideways to the camera"
+    # with world landmarks: judge while the camera is at most this many degrees off the
+    # side view (coach/core/view.py), warn beyond; the width ratio applies only without them
+    max_offset_deg: float | None = None
     # a learnt neutral further from 0 than this (per baseline measure) means the camera
     # looks at an angle: the coach says `neutral_cue`, judges nothing, and learns the
     # neutral again once the person has left the set-up position (sat up to fix the camera)
@@ -212,7 +223,7 @@ STILL_RANGE = {"deg": 4.0, "ratio": 0.05, "pct": 2.0}   # default still_range pe
 def _measure(r: TomlReader, name: str, t: dict) -> Measure:
     p = f"measures.{name}"
     r.unknown(t, {"kind", "points", "reference", "axis", "scale", "absolute", "baseline", "facing", "unit", "help", "part",
-                  "still_range", "stretch"}, p)
+                  "still_range", "stretch", "space"}, p)
     kind = r.get(t, "kind", p, str, choices=tuple(MEASURE_KINDS))
     if "part" in t and kind != "spine_curve":
         raise r.fail(f"{p}.part", f"only a 'spine_curve' measure takes a part, not a '{kind}' one")
@@ -242,7 +253,17 @@ def _measure(r: TomlReader, name: str, t: dict) -> Measure:
         part=r.get(t, "part", p, str, "whole", choices=SPINE_PARTS),
         still_range=r.get(t, "still_range", p, float, STILL_RANGE[unit], lo=0.0, hi=_UNITS[unit][1]),
         stretch=r.get(t, "stretch", p, str, "", choices=STRETCH_DIRECTIONS),
+        space=_space(r, t, p, kind),
     )
+
+
+def _space(r: TomlReader, t: dict, p: str, kind: str) -> str:
+    """Where the measure is read with world landmarks; only angle and incline kinds have a 3-D reading."""
+    if kind not in SPACE_KINDS:
+        if t.get("space", "2d") != "2d":
+            raise r.fail(f"{p}.space", f"only {' and '.join(SPACE_KINDS)} measures have a 3-D reading, not a '{kind}' one")
+        return "2d"
+    return r.get(t, "space", p, str, DEFAULT_SPACE[kind], choices=SPACES)
 
 
 def _bound(r: TomlReader, t: dict, key: str, p: str, unit: str) -> float | None:
@@ -301,7 +322,8 @@ def _when(r: TomlReader, t: dict, p: str, measures: dict[str, Measure]) -> When 
 def _view(r: TomlReader, d: dict, measures: dict[str, Measure]) -> ViewRule:
     """[view]: the camera view the stretch is judged from."""
     vt = r.get(d, "view", "", dict)
-    r.unknown(vt, {"kind", "max_width_ratio", "min_width_ratio", "after_s", "cue", "neutral_max", "neutral_cue"}, "view")
+    r.unknown(vt, {"kind", "max_width_ratio", "min_width_ratio", "after_s", "cue", "neutral_max", "neutral_cue",
+                   "max_offset_deg"}, "view")
     neutral_t = r.get(vt, "neutral_max", "view", dict, {})
     for n in neutral_t:
         if n not in measures or not measures[n].baseline:
@@ -312,6 +334,7 @@ def _view(r: TomlReader, d: dict, measures: dict[str, Measure]) -> ViewRule:
         min_width_ratio=r.get(vt, "min_width_ratio", "view", float, None, lo=0.0, hi=5.0),
         after_s=r.get(vt, "after_s", "view", float, 1.5, lo=0.0, hi=30.0),
         cue=r.get(vt, "cue", "view", str, "Turn sideways to the camera"),
+        max_offset_deg=r.get(vt, "max_offset_deg", "view", float, None, lo=0.0, hi=90.0),
         neutral_max=tuple((n, r.get(neutral_t, n, "view.neutral_max", float, lo=0.0, hi=_UNITS[measures[n].unit][1]))
                           for n in neutral_t),
         neutral_cue=r.get(vt, "neutral_cue", "view", str, ViewRule.neutral_cue),
