@@ -107,3 +107,21 @@ def test_visibility_scale_is_the_ratio_of_the_low_percentiles(capsys):
     accuracy.print_visibility_scales(rs, ["full", "heavy"])
     out = capsys.readouterr().out
     assert "full = 1.00" in out and "heavy = 0.05" in out
+
+
+def test_a_mid_point_does_not_jump_when_a_faint_far_side_crosses_the_threshold():
+    # heavy reads the far knee at 0.00-0.05: with a threshold in that range it flickers in
+    # and out; each side weighs as well as it is seen, so the mid-knee barely moves
+    import numpy as np
+    from coach.core.landmarks import INDEX, point
+
+    lm = np.zeros((33, 4))
+    lm[INDEX["left_knee"]] = (100.0, 100.0, 0.0, 0.25)
+    lm[INDEX["right_knee"]] = (140.0, 100.0, 0.0, 0.004)
+    below = point(lm, "mid_knee", 0.005)
+    lm[INDEX["right_knee"], 3] = 0.006
+    above = point(lm, "mid_knee", 0.005)
+    assert below[0] == 100.0 and abs(above[0] - below[0]) < 1.0
+    lm[INDEX["right_knee"], 3] = 0.25                       # both seen alike: the plain middle
+    assert point(lm, "mid_knee", 0.005)[0] == pytest.approx(120.0)
+    assert point(lm, "left_knee", 0.005)[0] == 100.0        # a real landmark is not weighed

@@ -59,16 +59,19 @@ def point(lm: np.ndarray, name: str, min_visibility: float) -> np.ndarray | None
     dozen times per frame, and replaying a trace must stay fast."""
     rows = (INDEX[name],) if name in INDEX else MIDPOINTS[name]
     x = y = 0.0
-    n = 0
+    n = 0.0
     for r in rows:
         px, py, v = lm.item(r, 0), lm.item(r, 1), lm.item(r, 3)
         if v >= min_visibility and math.isfinite(px) and math.isfinite(py):
-            x += px
-            y += py
-            n += 1
+            w = v if len(rows) > 1 else 1.0
+            x += w * px
+            y += w * py
+            n += w
     # a mid-point stands on the side that is seen: in a side view the far shoulder, hip or
-    # knee lies behind the near one, so the far side never blocks a measure the near can make
-    if n == 0:
+    # knee lies behind the near one, so the far side never blocks a measure the near can make;
+    # each side weighs as well as it is seen, so a far side flickering at the threshold
+    # (the heavy model reads it at 0.00-0.05) does not make the mid-point jump
+    if not n > 0:
         return None
     return np.array((x / n, y / n))
 
