@@ -193,3 +193,16 @@ def test_the_views_bench_reads_the_rig_truth_with_z_up_and_removes_the_ideal_vie
     assert read.split()[-4:] == ["3.0"] * 4                 # |5| and |1|
     assert removed.split()[:4] == ["2.0"] * 4               # |5 - 2| and |1 - 2|
     assert "angle 3.0, angle (offset removed) 2.0" in rows[-1]
+
+
+def test_a_profile_may_move_the_view_offset_limit_in_degrees() -> None:
+    from coach.rules.profiles import spec_with, step_of, thresholds, unit_of
+
+    spec = load_pose("kneeling_hip_flexor")
+    assert thresholds(spec)["view.max_offset_deg"] == spec.view.max_offset_deg
+    assert unit_of(spec, "view.max_offset_deg") == "deg" and step_of(spec, "view.max_offset_deg") == 1.0
+    tight = spec_with("kneeling_hip_flexor", {"view.max_offset_deg": 30.0})
+    assert tight.view.max_offset_deg == 30.0
+    assert not _drive(Engine(tight), [(3.0, 40.0)])[-1].view_ok      # 40 deg off is refused now
+    with pytest.raises(SpecError):
+        spec_with("kneeling_hip_flexor", {"view.max_offset_deg": 120.0})

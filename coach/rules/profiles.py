@@ -39,7 +39,7 @@ PROFILE_VERSION = 1
 TOP_KEYS = {"baseline_s": "float", "fault_after_s": "float", "fault_clear_s": "float",
             "min_visibility": "float"}
 TABLE_KEYS: dict[str, dict[str, str]] = {
-    "view": {"max_width_ratio": "float", "min_width_ratio": "float", "after_s": "float"},
+    "view": {"max_width_ratio": "float", "min_width_ratio": "float", "after_s": "float", "max_offset_deg": "float"},
     "side": {"switch_after_s": "float"},
     "reps": {"low_enter": "float", "low_exit": "float", "high_enter": "float", "high_exit": "float",
              "min_phase_s": "float", "min_rep_s": "float", "grace_s": "float", "target": "int"},
@@ -84,6 +84,8 @@ def unit_of(spec: PoseSpec, key: str) -> str:
         return "s"
     if parts[-1].endswith("width_ratio"):
         return "ratio"
+    if parts[-1].endswith("_deg"):
+        return "deg"
     return ""
 
 
