@@ -25,8 +25,12 @@ CONTOUR_KINDS = ("spine_curve", "lumbar_arch")
 SPINE_PARTS = ("whole", "upper", "lower")
 #: Where a measure is read when the backend gives world landmarks (issue 12 item 6): "2d" the
 #: image, "3d" MediaPipe's world landmarks, "fused" the two weighted by the view offset
-#: (coach/core/view.py). Only angle and incline measures have a 3-D reading; their default
-#: is chosen from `coach bench accuracy sample_videos/views` (README, "Oblique cameras").
+#: (coach/core/view.py). Only angle and incline measures have a 3-D reading. Their default,
+#: in a stretch judged off the side view (`[view] max_offset_deg`), is chosen from
+#: `coach bench accuracy sample_videos/views` (README, "Oblique cameras"); a stretch judged
+#: only side-on (width-ratio gate) reads the image, as its thresholds were set: there the
+#: 3-D reading adds its own offset and nothing else (the forward bend's hinge moved a degree
+#: across its 45 degree line).
 SPACES = ("2d", "3d", "fused")
 SPACE_KINDS = ("angle", "incline")
 DEFAULT_SPACE = {"angle": "fused", "incline": "2d"}
@@ -57,7 +61,7 @@ class Measure:
                                       # measure moves less than this over baseline_s (default per unit: STILL_RANGE)
     stretch: str = ""              # baseline measures: "lower"/"higher" = the stretch moves the value that
                                    # way, so the rest is the least-stretched stillness seen; "" = either way
-    space: str = "2d"              # angle/incline: "2d" | "3d" | "fused" (default per kind: DEFAULT_SPACE)
+    space: str = "2d"              # angle/incline: "2d" | "3d" | "fused" (default: DEFAULT_SPACE off-view, else 2d)
 
 
 @dataclass(frozen=True)
@@ -258,12 +262,22 @@ def _measure(r: TomlReader, name: str, t: dict) -> Measure:
 
 
 def _space(r: TomlReader, t: dict, p: str, kind: str) -> str:
-    """Where the measure is read with world landmarks; only angle and incline kinds have a 3-D reading."""
+    """Where the measure is read with world landmarks, as written ("" = the default, set
+    once the view rule is known); only angle and incline kinds have a 3-D reading."""
     if kind not in SPACE_KINDS:
         if t.get("space", "2d") != "2d":
             raise r.fail(f"{p}.space", f"only {' and '.join(SPACE_KINDS)} measures have a 3-D reading, not a '{kind}' one")
         return "2d"
-    return r.get(t, "space", p, str, DEFAULT_SPACE[kind], choices=SPACES)
+    return r.get(t, "space", p, str, "", choices=SPACES)
+
+
+def _default_spaces(measures: dict[str, Measure], view: ViewRule) -> dict[str, Measure]:
+    """Measures with no `space` written get DEFAULT_SPACE in a stretch judged off the side
+    view, else the image reading."""
+    def space(m: Measure) -> str:
+        return DEFAULT_SPACE[m.kind] if view.max_offset_deg is not None else "2d"
+
+    return {n: m if m.space else replace(m, space=space(m)) for n, m in measures.items()}
 
 
 def _bound(r: TomlReader, t: dict, key: str, p: str, unit: str) -> float | None:
@@ -419,6 +433,7 @@ def spec_from_dict(d: dict[str, Any], path: Path | str = "<pose>", text: str = "
         if ids.count(c) > 1:
             raise r.fail(f"checks.{c}", "check ids must be unique")
     view = _view(r, d, measures)
+    measures = _default_spaces(measures, view)
     side = _side(r, d, measures)
     reps = _reps(r, d, measures)
     hold = _hold(r, d)
