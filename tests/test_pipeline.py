@@ -3,7 +3,9 @@ order, pass errors on and stop cleanly."""
 
 from __future__ import annotations
 
+import _thread
 import json
+import threading
 import time
 
 import numpy as np
@@ -129,6 +131,48 @@ def test_sink_handles_every_item_in_order_and_reraises():
             for i in range(1000):
                 s.put(i)
                 time.sleep(0.001)
+
+
+def test_ctrl_c_while_a_sink_drains_ends_its_worker_before_close_returns():
+    """A Ctrl-C while the sink drains stops it after the item in hand, and `close` raises only
+    once the worker has ended: the caller's clean-up (releasing the video writer) never runs
+    while the worker still writes."""
+    seen = []
+
+    def slow(x):
+        time.sleep(0.05)
+        seen.append(x)
+
+    s = Sink(slow, maxsize=16)
+    with s:
+        for i in range(16):
+            s.put(i)
+        threading.Timer(0.12, _thread.interrupt_main).start()
+        with pytest.raises(KeyboardInterrupt):
+            s.close()
+        assert s._ended.is_set()
+        done = list(seen)
+    assert 0 < len(done) < 16 and done == list(range(len(done)))
+    time.sleep(0.1)
+    assert seen == done                   # nothing handled after close raised
+
+
+def test_ctrl_c_while_a_prefetch_stops_ends_its_producer_first():
+    started = threading.Event()
+
+    def source():
+        for i in range(1000):
+            started.set()
+            time.sleep(0.05)
+            yield i
+
+    p = Prefetch(source(), maxsize=1)
+    with pytest.raises(KeyboardInterrupt):
+        with p:
+            started.wait(2)
+            threading.Timer(0.02, _thread.interrupt_main).start()
+            time.sleep(0.5)
+    assert p._ended.is_set()
 
 
 def test_review_error_mid_way_keeps_the_partial_report(clip, tmp_path):

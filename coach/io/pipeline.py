@@ -21,6 +21,23 @@ _POLL_S = 0.1               # how often a blocked thread checks whether it shoul
 _END = object()             # end-of-stream marker
 
 
+def _join(thread: threading.Thread | None, ended: threading.Event,
+          on_interrupt: Callable[[], object] = lambda: None) -> None:
+    """Wait until `thread` has ended (it sets `ended` last), even through Ctrl-C (then
+    `on_interrupt()` is called, to make it end sooner): the caller's clean-up next closes what
+    the thread uses (the video, the writer). An interrupt is raised again once it has ended.
+    Not Thread.join: a Ctrl-C inside it marks a running thread as stopped (CPython 3.11)."""
+    interrupted: BaseException | None = None
+    while thread is not None and thread.ident is not None and not ended.is_set():
+        try:
+            ended.wait(_POLL_S)
+        except KeyboardInterrupt as e:
+            interrupted = e
+            on_interrupt()
+    if interrupted is not None:
+        raise interrupted
+
+
 class _Failure:
     """An exception raised in a worker thread, carried to the consumer."""
 
@@ -52,6 +69,7 @@ class Prefetch(Generic[T]):
         self._threaded = threaded
         self._q: queue.Queue = queue.Queue(maxsize=max(1, maxsize))
         self._stop = threading.Event()
+        self._ended = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True) if threaded else None
 
     def _run(self) -> None:
@@ -59,10 +77,11 @@ class Prefetch(Generic[T]):
             for item in self._source:
                 if not _put(self._q, item, self._stop):
                     return
+            _put(self._q, _END, self._stop)
         except BaseException as e:  # noqa: BLE001 - handed to the consumer
             _put(self._q, _Failure(e), self._stop)
-            return
-        _put(self._q, _END, self._stop)
+        finally:
+            self._ended.set()
 
     def __iter__(self) -> Iterator[T]:
         if not self._threaded:
@@ -87,8 +106,7 @@ class Prefetch(Generic[T]):
     def close(self) -> None:
         """Stop the producer and wait for it (it finishes the item it is making)."""
         self._stop.set()
-        if self._thread is not None and self._thread.is_alive():
-            self._thread.join()
+        _join(self._thread, self._ended)
 
 
 class Sink(Generic[T]):
@@ -98,7 +116,8 @@ class Sink(Generic[T]):
     and is re-raised by the next `put` or by `close`. Use as a context manager: leaving
     it normally drains the queue; leaving it with an exception drains it too, so every
     frame handed over is still written (a partial annotated video stays consistent
-    with the partial report).
+    with the partial report). Ctrl-C while it drains drops what still waits; either way the
+    worker has ended when `close` returns or raises, before the caller closes what it uses.
     """
 
     def __init__(self, fn: Callable[[T], None], maxsize: int = QUEUE_FRAMES, threaded: bool = True,
@@ -107,14 +126,27 @@ class Sink(Generic[T]):
         self._threaded = threaded
         self._q: queue.Queue = queue.Queue(maxsize=max(1, maxsize))
         self._stop = threading.Event()
+        self._abandon = threading.Event()     # interrupted while draining: drop what still waits
+        self._ended = threading.Event()
         self._error: BaseException | None = None
         self._closed = False
         self._thread = threading.Thread(target=self._run, name=name, daemon=True) if threaded else None
 
     def _run(self) -> None:
+        try:
+            self._work()
+        finally:
+            self._ended.set()
+
+    def _work(self) -> None:
         while True:
-            item = self._q.get()
-            if item is _END:
+            try:
+                item = self._q.get(timeout=_POLL_S)
+            except queue.Empty:
+                if self._abandon.is_set():
+                    return
+                continue
+            if item is _END or self._abandon.is_set():
                 return
             if self._error is not None:
                 continue                      # drain without working after a failure
@@ -138,14 +170,18 @@ class Sink(Generic[T]):
         if self._closed:
             return
         self._closed = True
-        if self._thread is not None and self._thread.is_alive():
-            while self._thread.is_alive():
+        try:
+            while self._thread is not None and self._thread.ident is not None and not self._ended.is_set():
                 try:
                     self._q.put(_END, timeout=_POLL_S)
                     break
                 except queue.Full:
                     continue
-            self._thread.join()
+        except KeyboardInterrupt:
+            self._abandon.set()
+            _join(self._thread, self._ended)
+            raise
+        _join(self._thread, self._ended, on_interrupt=self._abandon.set)   # Ctrl-C while draining: finish the item in hand only
         if self._error is not None:
             raise self._error
 
