@@ -13,7 +13,7 @@ from coach.core.engine import Engine
 from coach.core.geometry import incline_3d, joint_angle, joint_angle_3d
 from coach.core.landmarks import INDEX, N_LANDMARKS
 from coach.core.measures import evaluate, width_ratio
-from coach.core.view import FUSE_FULL_DEG, ViewOffsetTracker, fusion_weight, view_offset_deg
+from coach.core.view import FUSE_FULL_DEG, ViewOffsetTracker, fusion_weight, line_offsets_deg, view_offset_deg
 from coach.rules.pose_spec import Measure, load_pose, spec_from_dict
 from coach.rules.toml_reader import SpecError
 
@@ -80,6 +80,21 @@ def test_the_view_offset_is_the_turn_of_the_body_away_from_the_side_view(yaw: fl
     _, world = _frame(_lunge(), yaw)
     assert view_offset_deg(world) == pytest.approx(yaw, abs=1e-6)
     assert view_offset_deg(None) is None
+
+
+def test_each_body_line_reads_its_own_view_offset_and_the_view_offset_is_their_mean() -> None:
+    # a torso turned towards the camera over a pelvis 50 deg off (a real lunge filmed at an angle)
+    body = _lunge()
+    _, world = _frame(body, 50.0)
+    for s in ("left", "right"):
+        world[INDEX[f"{s}_shoulder"]] = _yaw(body[f"{s}_shoulder"], 80.0)
+    lines = line_offsets_deg(world)
+    assert lines["shoulders"] == pytest.approx(80.0, abs=1e-6) and lines["hips"] == pytest.approx(50.0, abs=1e-6)
+    assert view_offset_deg(world) == pytest.approx(65.0, abs=1e-6)
+    world[INDEX["left_hip"]] = np.nan                     # a line with a point missing is left out
+    assert line_offsets_deg(world) == {"shoulders": pytest.approx(80.0, abs=1e-6)}
+    assert view_offset_deg(world) == pytest.approx(80.0, abs=1e-6)
+    assert line_offsets_deg(None) == {}
 
 
 def test_the_view_offset_tracker_takes_the_median_of_the_last_second() -> None:

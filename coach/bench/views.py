@@ -19,6 +19,7 @@ from coach.bench.truth import Truth
 from coach.core.landmarks import INDEX, N_LANDMARKS
 from coach.core.measures import evaluate
 from coach.core.scoring import score_trace
+from coach.core.view import LINES, line_offsets_deg
 from coach.io.trace import Trace
 from coach.rules.pose_spec import SPACE_KINDS, SPACES, PoseSpec
 
@@ -36,6 +37,7 @@ class ViewFigures:
     pitch_deg: float
     errors: dict[tuple[str, str], dict[str, list[float]]] = field(default_factory=dict)
     offsets: list[float] = field(default_factory=list)   # the coach's measured view offset per frame
+    lines: dict[str, list[float]] = field(default_factory=dict)  # each body line's own offset per frame
 
 
 def truth_world(truth: Truth) -> tuple[np.ndarray, np.ndarray] | None:
@@ -72,6 +74,8 @@ def evaluate_views(truth: Truth, trace: Trace, spec: PoseSpec) -> ViewFigures | 
             continue
         if r.view_offset_deg is not None:
             fig.offsets.append(r.view_offset_deg)
+        for line, deg in line_offsets_deg(r.world).items():
+            fig.lines.setdefault(line, []).append(deg)
         for n in names:
             m = spec.measures[n]
             true = evaluate(m, tvis[i], r.side, r.near, 0.0, world=tworld[i], space="3d")
@@ -114,13 +118,15 @@ def table(figs: list[ViewFigures]) -> list[str]:
     ideal = _ideal_offsets(figs)
     rows = ["-- view-robust angles: MAE (deg) vs the rig's true 3-D angles; as read | ideal-view offset removed --",
             f"{'view':16} {'measures':42} {'frames':>6} " + " ".join(f"{c:>6}" for c in _COLS) + " | "
-            + " ".join(f"{c:>6}" for c in _COLS) + f" {'offset read':>11}"]
+            + " ".join(f"{c:>6}" for c in _COLS) + f" {'offset read':>11}" + "".join(f" {n:>9}" for n in LINES)]
     worst: dict[str, float] = {}      # per measure kind and "all": the chosen reading's worst view up to 45 deg
     for yaw, pitched in sorted({(f.yaw_deg, f.pitch_deg > 15) for f in figs}):
         fs = [f for f in figs if f.yaw_deg == yaw and (f.pitch_deg > 15) == pitched]
         label = f"yaw {yaw:g}" + (f" pitch {statistics.fmean(f.pitch_deg for f in fs):.0f}" if pitched else "")
         offs = [o for f in fs for o in f.offsets]
         off = f"{statistics.median(offs):.0f}" if offs else "-"
+        by_line = {n: [o for f in fs for o in f.lines.get(n, [])] for n in LINES}
+        off += "".join(f" {statistics.median(v):9.0f}" if v else f" {'-':>9}" for v in by_line.values())
         total: dict[str, tuple[list[float], list[float]]] = {c: ([], []) for c in _COLS}
         for kind in (*SPACE_KINDS, "all"):
             per = [(f.pose, n, e) for f in fs for (k, n), e in f.errors.items() if k == kind or kind == "all"]
@@ -130,7 +136,7 @@ def table(figs: list[ViewFigures]) -> list[str]:
             rel = {c: [abs(x - ideal.get((p, n, c), 0.0)) for p, n, e in per for x in e[c]] for c in _COLS}
             what = kind if kind == "all" else f"{kind} ({','.join(sorted({n for _, n, _ in per}))})"
             rows.append(f"{label:16} {what:42.42} {len(read['2d']):6d} " + " ".join(f"{_mae(read[c]):>6}" for c in _COLS)
-                        + " | " + " ".join(f"{_mae(rel[c]):>6}" for c in _COLS) + f" {off:>11}")
+                        + " | " + " ".join(f"{_mae(rel[c]):>6}" for c in _COLS) + f" {off:>31}")
             if read["chosen"] and yaw <= 45:
                 worst[kind] = max(worst.get(kind, 0.0), statistics.fmean(read["chosen"]))
                 worst[kind + " (offset removed)"] = max(worst.get(kind + " (offset removed)", 0.0),

@@ -15,7 +15,8 @@ import numpy as np
 
 from coach.core.landmarks import INDEX
 
-_LINES = ((INDEX["left_shoulder"], INDEX["right_shoulder"]), (INDEX["left_hip"], INDEX["right_hip"]))
+#: the body's left-right lines whose turn away from the line of sight gives the view offset
+LINES = {"shoulders": (INDEX["left_shoulder"], INDEX["right_shoulder"]), "hips": (INDEX["left_hip"], INDEX["right_hip"])}
 
 #: 3-D weight of a `fused` measure: 0 up to FUSE_FROM_DEG off the side view (the 2-D image
 #: angle, the steadier one there), rising linearly to 1 at FUSE_FULL_DEG and beyond.
@@ -23,18 +24,26 @@ FUSE_FROM_DEG = 15.0
 FUSE_FULL_DEG = 40.0
 
 
+def line_offsets_deg(world: np.ndarray | None) -> dict[str, float]:
+    """Each of LINES' own view offset (degrees, 0 in a side view, 90 facing the camera);
+    a line with a point missing is left out. The shoulders and the pelvis can turn apart
+    (a torso turned to the camera in a lunge), so `coach bench accuracy` prints both."""
+    out: dict[str, float] = {}
+    if world is None:
+        return out
+    for name, (a, b) in LINES.items():
+        d = world[b, :3] - world[a, :3]
+        n = float(np.linalg.norm(d))
+        if math.isfinite(n) and n > 1e-6:
+            out[name] = math.degrees(math.asin(min(1.0, math.hypot(float(d[0]), float(d[1])) / n)))
+    return out
+
+
 def view_offset_deg(world: np.ndarray | None) -> float | None:
     """Degrees between the camera's line of sight and the body's left-right axis' normal:
     0 in a side view, 90 facing (or backing) the camera; the mean over the shoulder and
     hip lines. None without world landmarks."""
-    if world is None:
-        return None
-    out = []
-    for a, b in _LINES:
-        d = world[b, :3] - world[a, :3]
-        n = float(np.linalg.norm(d))
-        if math.isfinite(n) and n > 1e-6:
-            out.append(math.degrees(math.asin(min(1.0, math.hypot(float(d[0]), float(d[1])) / n))))
+    out = list(line_offsets_deg(world).values())
     return sum(out) / len(out) if out else None
 
 
