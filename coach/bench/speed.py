@@ -584,6 +584,8 @@ def report(args: argparse.Namespace, m: Measured) -> int:
     notes = {"batch fps, 1 job": f"{args.batch_videos} videos, {frames1} frames, process start-up included",
              "batch 2 jobs / 1 job": f"2 cores allow about {r2 / r1:.2f} at {cpu_ms:.0f} CPU ms/frame",
              "pipeline / bare inference": f"2 cores allow about {min(1.0, 2 * infer_cpu / cpu_ms):.2f}",
+             "split review 2 processes / 1": f"2 cores allow about {r2 / r1:.2f} at {cpu_ms:.0f} CPU ms/frame, "
+                                             "less the second process's start-up",
              "split review s, 1 process": f"one {args.split_seconds:g} s video, {int(round(args.split_seconds * dec.fps))} "
                                           "frames, annotated video written, start-up included",
              "Ray clips/min, 1 worker": f"{args.batch_videos} clips of {len(dec.bgr)} frames, local cluster, "
