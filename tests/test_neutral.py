@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 import pytest
 
 from coach.core.engine import Engine
+from coach.core.measures import evaluate
 from coach.core.neutral import StillnessNeutral
 from coach.rules.pose_spec import load_pose
 
@@ -143,3 +146,68 @@ def test_review_judges_a_tilt_held_from_the_start_against_the_rest_found_later()
     assert got[0]["in_tolerance_s"] == pytest.approx(7.0 - spec.hold.min_enter_s, abs=0.4)
     assert len([h for h in live.close().holds if h["completed"]]) == 1   # live keeps what it told the person
     assert offline.engine.baseline["arch"] == pytest.approx(3.52, abs=0.25)
+
+
+# ------------------------------------------------------------------ a change in % of the rest
+
+def _arch_spec(**arch):
+    from coach.rules.pose_spec import raw_pose, spec_from_dict
+
+    d, text, path = raw_pose("pelvic_tilt")
+    d["measures"]["arch"].update(arch)
+    return spec_from_dict(d, path, text)
+
+
+def _tilt_run(spec, gain=1.0):
+    """A rest, a 5 deg tilt and a rest again, the back's gap over the mat shown `gain` times
+    as deep (a camera or clothes that show more or less of it); the engine's results."""
+    from stick import backs, steps
+    from test_stretches import hook_lying
+
+    from coach.core.landmarks import point
+
+    segs = [(hook_lying(), 3.0), (hook_lying(-5.0), 7.0), (hook_lying(), 3.0)]
+    times, frames = steps(segs, 15.0)
+    outlines = backs(segs, 15.0)
+    e, out = Engine(spec), []
+    for t, f, b in zip(times, frames, outlines):
+        hip, sh = point(f, "mid_hip", 0.0), point(f, "mid_shoulder", 0.0)
+        if gain != 1.0 and hip is not None and np.isfinite(b).all():
+            u = (sh - hip) / np.linalg.norm(sh - hip)
+            rel = b - hip
+            along = (rel @ u)[:, None] * u
+            b = hip + along + gain * (rel - along)     # the gap scaled across the hip-shoulder line
+        out.append(e.step(float(t), f, b))
+    e.finish(float(times[-1]))
+    return e, out
+
+
+def test_a_relative_measure_reads_its_change_in_percent_of_the_rest_never_under_its_floor():
+    for floor in (0.5, 7.0):                       # under the stick's 3.5 % rest, and over it
+        spec = _arch_spec(rest_floor=floor)
+        e, res = _tilt_run(spec)
+        rest = e.baseline["arch"]
+        assert rest == pytest.approx(3.52, abs=0.25)
+        assert sum(r.measures.get("arch") is not None for r in res) > 100
+        for r in res[::7]:
+            if r.measures.get("arch") is None:
+                continue
+            raw = evaluate(spec.measures["arch"], r.landmarks, r.side, r.near, spec.min_visibility, r.back)
+            assert r.measures["arch"] == pytest.approx(100.0 * (raw - rest) / max(rest, floor), abs=1e-6)
+
+
+def test_the_tilt_held_is_the_same_whatever_share_of_the_gap_the_mask_shows():
+    spec = _arch_spec(rest_floor=0.5)              # relative all the way down
+    holds = {}
+    for gain in (1.0, 2.0):
+        e, res = _tilt_run(spec, gain)
+        assert e.baseline["arch"] == pytest.approx(3.52 * gain, rel=0.1)
+        holds[gain] = [(round(h.start, 1), round(h.in_tolerance_s, 1)) for h in e.hold_records]
+    assert holds[1.0] == holds[2.0] and len(holds[1.0]) == 1
+    # control: read in % of the back (not of the rest) the doubled gap flattens twice as far
+    d, e = {}, None
+    for gain in (1.0, 2.0):
+        e, res = _tilt_run(spec, gain)
+        mid = [r for r in res if 7.0 <= r.t <= 8.0]
+        d[gain] = np.mean([r.measures["arch"] * e.baseline["arch"] / 100.0 for r in mid])
+    assert d[2.0] == pytest.approx(2.0 * d[1.0], rel=0.15)

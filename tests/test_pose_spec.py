@@ -236,3 +236,17 @@ def test_a_stretch_direction_needs_a_baseline_measure_and_a_known_way(tmp_path):
     _assert_names(err, path, "measures.arch.stretch", _line_of(text, 'stretch = "down"'))
     assert load_pose_file(POSES_DIR / "pelvic_tilt.toml").rest_has_direction
     assert not load_pose_file(POSES_DIR / "cat_cow.toml").rest_has_direction     # either way: no direction
+
+
+def test_a_relative_measure_needs_a_baseline_and_a_rest_floor(tmp_path):
+    path, text = _edited(tmp_path, "pelvic_tilt", 'reference = "horizontal"', 'reference = "horizontal"\nrelative = true')
+    err = _error(path)
+    assert err.key == "measures.torso_level.relative" and "baseline" in err.problem
+    path, text = _edited(tmp_path, "pelvic_tilt", "rest_floor = 7.0", "rest_floor = 0.0")
+    err = _error(path)
+    assert err.key == "measures.arch.rest_floor" and "rest_floor > 0" in err.problem
+    path, text = _edited(tmp_path, "pelvic_tilt", "relative = true", "relative = false")
+    err = _error(path)
+    _assert_names(err, path, "measures.arch.rest_floor", _line_of(text, "rest_floor = 7.0"))
+    arch = load_pose_file(POSES_DIR / "pelvic_tilt.toml").measures["arch"]
+    assert arch.relative and arch.rest_floor == 7.0

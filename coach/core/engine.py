@@ -224,11 +224,15 @@ class Engine:
     # ------------------------------------------------------------ helpers
     def _from_neutral(self, name: str, v: float | None) -> float | None:
         """A baseline measure's raw value as a change from the person's neutral (its size
-        for an absolute measure); None until the neutral is learnt."""
+        for an absolute measure; in % of the neutral, never less than its `rest_floor`, for a
+        relative one); None until the neutral is learnt."""
         if v is None or name not in self._neutral:
             return None
+        m = self.spec.measures[name]
         d = v - self._neutral[name]
-        return abs(d) if self.spec.measures[name].absolute else d
+        if m.relative:
+            d = 100.0 * d / max(self._neutral[name], m.rest_floor)
+        return abs(d) if m.absolute else d
 
     def _near_and_side(self, t: float, lm: np.ndarray) -> tuple[str, str]:
         near = near_side(lm)

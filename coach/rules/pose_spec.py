@@ -52,6 +52,8 @@ class Measure:
     axis: str = "x"                # offset: "x" | "y" (y up)
     scale: tuple[str, str] = ("mid_shoulder", "mid_hip")  # offset: divide by this length
     absolute: bool = False         # take the magnitude (e.g. offsets that flip with facing)
+    relative: bool = False         # baseline measures: the change read in % of the rest, not in `unit`
+    rest_floor: float = 0.0        # ... where a rest smaller than this (in `unit`) counts as this
     baseline: bool = False         # relative to the person's own neutral
     facing: tuple[str, str] | None = None  # negate when this segment points image-left
     unit: str = "deg"
@@ -226,7 +228,7 @@ STILL_RANGE = {"deg": 4.0, "ratio": 0.05, "pct": 2.0}   # default still_range pe
 
 def _measure(r: TomlReader, name: str, t: dict) -> Measure:
     p = f"measures.{name}"
-    r.unknown(t, {"kind", "points", "reference", "axis", "scale", "absolute", "baseline", "facing", "unit", "help", "part",
+    r.unknown(t, {"kind", "points", "reference", "axis", "scale", "absolute", "relative", "rest_floor", "baseline", "facing", "unit", "help", "part",
                   "still_range", "stretch", "space"}, p)
     kind = r.get(t, "kind", p, str, choices=tuple(MEASURE_KINDS))
     if "part" in t and kind != "spine_curve":
@@ -246,13 +248,20 @@ def _measure(r: TomlReader, name: str, t: dict) -> Measure:
         raise r.fail(f"{p}.scale", "takes two landmark names")
     if "stretch" in t and not t.get("baseline", False):
         raise r.fail(f"{p}.stretch", "only a measure with baseline = true has a stretch direction")
+    if ("relative" in t or "rest_floor" in t) and not t.get("baseline", False):
+        raise r.fail(f"{p}.relative", "only a measure with baseline = true is read relative to its rest")
+    if "rest_floor" in t and not t.get("relative", False):
+        raise r.fail(f"{p}.rest_floor", "rest_floor goes with relative = true")
+    if t.get("relative", False) and not (isinstance(t.get("rest_floor"), (int, float)) and t["rest_floor"] > 0):
+        raise r.fail(f"{p}.rest_floor", "a relative measure needs rest_floor > 0 (the smallest rest it divides by)")
     default_unit = {"offset": "ratio", "lumbar_arch": "pct"}.get(kind, "deg")
     unit = r.get(t, "unit", p, str, default_unit, choices=(default_unit,))
     return Measure(
         name=name, kind=kind, points=tuple(points),
         reference=r.get(t, "reference", p, str, "vertical", choices=("vertical", "horizontal")),
         axis=r.get(t, "axis", p, str, "x", choices=("x", "y")), scale=(scale[0], scale[1]),
-        absolute=r.get(t, "absolute", p, bool, False), baseline=r.get(t, "baseline", p, bool, False),
+        absolute=r.get(t, "absolute", p, bool, False), relative=r.get(t, "relative", p, bool, False),
+        rest_floor=r.get(t, "rest_floor", p, float, 0.0, lo=0.0, hi=1e6), baseline=r.get(t, "baseline", p, bool, False),
         facing=(facing[0], facing[1]) if facing else None, unit=unit, help=r.get(t, "help", p, str, ""),
         part=r.get(t, "part", p, str, "whole", choices=SPINE_PARTS),
         still_range=r.get(t, "still_range", p, float, STILL_RANGE[unit], lo=0.0, hi=_UNITS[unit][1]),
