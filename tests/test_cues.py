@@ -104,3 +104,43 @@ def test_a_repeated_fault_over_a_minute_is_said_every_repeat_window():
     a = CueArbiter(S)
     said = [t / 10 for t in range(0, 600) if a.step(t / 10, [(FORM, "Lift your chest")])]
     assert said == [0.0, 8.0, 16.0, 24.0, 32.0, 40.0, 48.0, 56.0]
+
+
+def test_a_correction_whose_cause_has_gone_is_shown_as_no_longer_wanted():
+    a = CueArbiter(S)
+    assert a.step(0.0, [(FORM, "Lift your chest")]) == "Lift your chest"
+    assert a.current == "Lift your chest" and a.current_wanted
+    a.step(1.0, [(FORM, "Lift your chest")])
+    assert a.current_wanted
+    a.step(1.5, [])                                    # fixed: it stays to be read (show_s) ...
+    assert a.current == "Lift your chest" and not a.current_wanted
+    a.step(3.5, [])                                    # ... and then goes
+    assert a.current is None and not a.current_wanted
+
+
+def test_the_screen_says_good_once_a_correction_is_done():
+    """End to end on a stick figure: leaning in the lunge raises "Lift your chest" as a fault;
+    straightening up turns the same line into "Good. ..." in the pass tone until it clears,
+    so the screen never shows a correction beside a green status."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from stick import Stick, drive, steps
+
+    from coach.app.hud import hud_view
+    from coach.core.engine import Engine
+    from coach.rules.pose_spec import load_pose
+
+    spec = load_pose("kneeling_hip_flexor")
+    cue = next(c.cue_high for c in spec.checks if c.id == "torso_upright")
+    upright = Stick(width=0, thigh={"left": 0.0, "right": -105.0}, shin={"left": -90.0, "right": 180.0})
+    kneel = Stick(width=0, thigh={"left": -90.0, "right": -90.0}, shin={"left": 180.0, "right": 180.0})
+    t, f = steps([(kneel, 1.0), (upright, 4.0), (upright.with_(torso=60.0), 2.5), (upright, 6.0)], 15.0)  # leans at 5 s
+    res = drive(Engine(spec), t, f)
+    shown = [(x.t, *(lambda v: (v.cue, v.cue_tone))(hud_view(spec, x, image_size=(640, 480)))) for x in res]
+    leaning = [(c, tone) for tt, c, tone in shown if 6.0 <= tt < 7.5 and c.endswith(cue)]
+    after = [(c, tone) for tt, c, tone in shown if 8.0 <= tt < 8.5]     # up again at 7.5 s (smoothed)
+    assert leaning and all(c == cue and tone == "fail" for c, tone in leaning)
+    assert after and all(c == f"Good. {cue}" and tone == "pass" for c, tone in after)
+    assert not any(c.endswith(cue) for tt, c, _ in shown if tt > 12.0)

@@ -81,6 +81,15 @@ def _correction_texts(spec: PoseSpec) -> set[str]:
     return {t for c in spec.checks if c.role == "form" for t in (c.cue_low, c.cue_high) if t}
 
 
+def cue_shown(spec: PoseSpec, res: FrameResult) -> tuple[str, str]:
+    """The cue line's words and tone. A correction whose cause has gone stays a moment to be
+    read, but as done ("Good." before it, in the pass tone), not beside a green status."""
+    cue = res.cue or ""
+    if not cue or cue not in _correction_texts(spec):
+        return cue, "info"
+    return (cue, "fail") if res.cue_wanted else (f"Good. {cue}", "pass")
+
+
 def hud_view(spec: PoseSpec, res: FrameResult | None, *, image_size: tuple[int, int] | None,
              help: str = "", status: str = "", paused: bool = False,
              guide: list[str] | None = None, title: str | None = None) -> HudView:
@@ -116,8 +125,7 @@ def hud_view(spec: PoseSpec, res: FrameResult | None, *, image_size: tuple[int, 
         state, state_tone = "I can't see you", "fail"
     elif not res.view_ok:
         state, state_tone = "Camera view: turn sideways", "fail"
-    cue = res.cue or ""
-    cue_tone = "fail" if cue and cue in _correction_texts(spec) else "info"
+    cue, cue_tone = cue_shown(spec, res)
     return HudView(**base, main=main, caption=caption, ring_frac=frac, ring_tone=ring_tone,
                    state=state, state_tone=state_tone, side=side_text(spec, res.side),
                    done=tuple(done), cue=cue, cue_tone=cue_tone,

@@ -163,8 +163,8 @@ def draw_overlay(img: np.ndarray, spec: PoseSpec, res: FrameResult, extra: list[
 
     # cue at the bottom, wrapped to the frame
     cue_rows: list[str] = []
-    if res.cue:
-        words, cur = res.cue.split(), ""
+    if view.cue:
+        words, cur = view.cue.split(), ""
         for word in words:
             cand = f"{cur} {word}".strip()
             if cv2.getTextSize(cand, FONT, 0.7, 2)[0][0] > w - 24 and cur:

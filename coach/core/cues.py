@@ -42,6 +42,7 @@ class CueArbiter:
     _last_correction: str | None = None
     _last_correction_at: float = -1e9
     _first_seen: dict[str, float] = field(default_factory=dict)
+    current_wanted: bool = False    # the cue on screen still has its cause (else it is only read out)
 
     def step(self, t: float, candidates: list[tuple[int, str]]) -> str | None:
         """Choose from (priority, text) candidates; returns the text to say now, or None.
@@ -54,6 +55,14 @@ class CueArbiter:
         self._first_seen = {x: self._first_seen.get(x, t) for x in wanted}
         if self.current is not None and self.current not in wanted and t - self._shown_at > s.show_s:
             self.current = None
+        self.current_wanted = self.current in wanted
+        said = self._choose(t, wanted)
+        self.current_wanted = self.current_wanted or said is not None
+        return said
+
+    def _choose(self, t: float, wanted: dict[str, int]) -> str | None:
+        """The cue to say now among `wanted` (text -> priority), if any; it becomes current."""
+        s = self.settings
         ready = sorted((p, x != self.current, x) for x, p in wanted.items()     # on a tie, the one shown
                        if not (p == VIEW and t - self._first_seen[x] < s.view_persist_s))
         best: tuple[int, str] | None = None

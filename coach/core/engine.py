@@ -54,6 +54,7 @@ class FrameResult:
     events: list[Event]
     landmarks: np.ndarray           # smoothed, gated
     back: np.ndarray | None = None  # smoothed back outline (25, 2) px, for poses that read it
+    cue_wanted: bool = True         # False: the cue's cause has gone, it stays only to be read
     world: np.ndarray | None = None # world landmarks (33, 3) m, where the backend gives them
     view_offset_deg: float | None = None  # camera's angle off the side view, from `world`
 
@@ -581,6 +582,7 @@ class Engine:
             hold_target=spec.hold.seconds if spec.hold else 0.0,
             holds_done={s: self.hold.completed(s) for s in spec.sides} if self.hold else {},
             cue=self.arbiter.current, spoken=f.spoken, events=f.out, landmarks=f.lm, back=f.back,
+            cue_wanted=self.arbiter.current_wanted,
             world=f.world, view_offset_deg=f.view_deg,
         )
 
