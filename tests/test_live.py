@@ -281,6 +281,27 @@ def test_mirror_flips_frames_before_analysis(clip, cat_cow, tmp_path):
     assert min(mirrored.first_pixels) > 40                 # flipped: the grey right half
 
 
+def test_live_reads_the_world_landmarks_as_review_does(clip, cat_cow, tmp_path):
+    """The live loop hands the session the backend's world landmarks too: the view offset and
+    the measures read in 3-D work live as in a review, and the saved trace keeps them."""
+    _, frames = cat_cow
+    world = np.zeros((33, 3))
+    world[11:13, 2] = (-0.2, 0.2)                  # shoulders (and hips) along the line of sight: side-on
+    world[23:25, 2] = (-0.1, 0.1)
+
+    class WorldBackend(TimedBackend):
+        def detect(self, rgb, t):
+            lm = super().detect(rgb, t)
+            self.last_world = world.copy()
+            return lm
+
+    backend = WorldBackend(frames)
+    res = run_live(clip, load_pose("cat_cow"), backend=backend, out_dir=tmp_path, name="s", speed=SPEED,
+                   guide_s=0.0, max_seconds=1.0, show_window=False)
+    _, trace = saved(res, tmp_path)
+    assert trace.world is not None and np.allclose(trace.world[-1], world)
+
+
 class FakeVideoSource:
     """A camera that delivers `n` frames, then fails (or hangs) like an unplugged webcam."""
 

@@ -27,7 +27,7 @@ from coach.core import events as ev
 from coach.core.engine import FrameResult
 from coach.core.events import Event
 from coach.app.overlay import draw_back_curve, draw_overlay, draw_skeleton
-from coach.io.back_outline import back_of, choice_for
+from coach.io.back_outline import choice_for, detected
 from coach.io.pose_backend import BackendChoice, PoseBackend
 from coach.rules.pose_spec import PoseSpec
 from coach.core.record import StretchRecord, build_record, output_paths, write_csv, write_json
@@ -277,8 +277,8 @@ class LiveLoop:
         for s in self._set_sinks:
             if hasattr(s, "on_trace"):
                 _guarded("sink on_trace", s.on_trace, t, lm)
-        back = back_of(self.backend, lm) if session.spec.uses_contour else None
-        result = session.feed(t, lm, back=back)
+        det = detected(self.backend, lm)
+        result = session.feed(t, lm, det.world, det.back() if session.spec.uses_contour else None)
         for s in self._set_sinks:
             if hasattr(s, "on_frame"):
                 _guarded("sink on_frame", s.on_frame, result)

@@ -90,7 +90,7 @@ def iter_segment(video: str, seg: Segment, choice: BackendChoice, model: list | 
     receives the model's name."""
     import cv2
 
-    from coach.io.back_outline import back_of
+    from coach.io.back_outline import detected
     from coach.io.video_source import VideoSource
 
     cv2.setNumThreads(1)
@@ -113,8 +113,9 @@ def iter_segment(video: str, seg: Segment, choice: BackendChoice, model: list | 
             t = index / src.fps
             lm = backend.detect(cv2.cvtColor(fr.bgr, cv2.COLOR_BGR2RGB), t)
             if index >= seg.start:
-                yield (t, lm, (getattr(backend, "last_world", None) if lm is not None else None),
-                       back_of(backend, lm) if getattr(choice, "segmentation", False) else None)
+                det = detected(backend, lm)
+                yield (t, lm, det.world if lm is not None else None,
+                       det.back() if getattr(choice, "segmentation", False) else None)
     finally:
         backend.close()
         src.close()

@@ -50,7 +50,3 @@ def detected(backend: PoseBackend, lm: np.ndarray | None) -> Detected:
     mask = getattr(holder, "mask", None)
     return Detected(lm, getattr(backend, "last_world", None), mask, getattr(backend, "last_back", None))
 
-
-def back_of(backend: PoseBackend, lm: np.ndarray | None) -> np.ndarray | None:
-    """The back outline of the frame `backend` just detected, or None (no mask, no person)."""
-    return detected(backend, lm).back()

@@ -250,7 +250,7 @@ def record_trace(source: str | int | Path, backend_choice: Any, seconds: float |
     """Landmarks of a camera or video file through coach.io.video_source and
     coach.io.pose_backend (no window). A camera stops after `seconds` or Ctrl-C; what was
     recorded so far is kept."""
-    from coach.io.back_outline import back_of
+    from coach.io.back_outline import detected
     from coach.io.video_source import VideoSource
 
     src = VideoSource(source)
@@ -260,7 +260,8 @@ def record_trace(source: str | int | Path, backend_choice: Any, seconds: float |
     try:
         for fr in src:
             lm = backend.detect(cv2.cvtColor(fr.bgr, cv2.COLOR_BGR2RGB), fr.t)
-            rec.add(fr.t, lm, back=back_of(backend, lm))
+            det = detected(backend, lm)
+            rec.add(fr.t, lm, det.world, det.back())
             if progress and src.is_camera and len(rec._t) % 30 == 0:
                 print(f"\rrecording {fr.t:5.1f} s", end="", flush=True)
             if seconds is not None and src.is_camera and time.monotonic() - start >= seconds:
