@@ -29,13 +29,13 @@ def evaluate(m: Measure, lm: np.ndarray, side: str, near: str, min_visibility: f
     `view_deg` (coach/core/view.py). Without them every measure is read from the image."""
     side = side if side in ("left", "right") else near
     space = space or m.space
-    if world is not None and space != "2d" and m.kind in SPACE_KINDS:
+    w = 1.0 if space == "3d" else fusion_weight(view_deg)
+    if world is not None and space != "2d" and m.kind in SPACE_KINDS and w > 0.0:   # near the side view: the image alone
         v3 = _value_3d(m, lm, world, side, near, min_visibility)
         if space == "3d":
             return v3
         if v3 is not None:        # fused; a 3-D point not found leaves the image reading
             v2 = evaluate(m, lm, side, near, min_visibility, space="2d")
-            w = fusion_weight(view_deg)
             return None if v2 is None else (1.0 - w) * v2 + w * v3
     pts = []
     for name in m.points:
