@@ -55,9 +55,8 @@ class CueArbiter:
         self._first_seen = {x: self._first_seen.get(x, t) for x in wanted}
         if self.current is not None and self.current not in wanted and t - self._shown_at > s.show_s:
             self.current = None
-        self.current_wanted = self.current in wanted
         said = self._choose(t, wanted)
-        self.current_wanted = self.current_wanted or said is not None
+        self.current_wanted = self.current in wanted
         return said
 
     def _choose(self, t: float, wanted: dict[str, int]) -> str | None:
