@@ -106,11 +106,12 @@ def _person_frac(trace: Trace) -> float:
     return float(np.isfinite(trace.lm[:, :, 0]).any(axis=1).mean()) if len(trace) else 0.0
 
 
-def evaluate_real(truth: Truth, trace: Trace, spec: PoseSpec) -> RealResult:
-    """The whole clip, oblique parts included: the strict pass rule."""
+def evaluate_real(truth: Truth, trace: Trace, spec: PoseSpec, hold_tol_s: float = HOLD_TOL_S) -> RealResult:
+    """The whole clip, oblique parts included: the strict pass rule (a matched hold within
+    `hold_tol_s`)."""
     rec = score_trace(trace, spec).record
     return judge_record(truth.path.name.replace(".truth.json", ""), truth, rec, truth.holds, truth.reps,
-                        truth.faults, _person_frac(trace))
+                        truth.faults, _person_frac(trace), hold_tol_s=hold_tol_s)
 
 
 def _slice(trace: Trace, keep: np.ndarray) -> Trace:

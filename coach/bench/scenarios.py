@@ -10,11 +10,8 @@ truth hold matched, no spurious hold of 3 s or more, every fault found, no false
 
 from __future__ import annotations
 
-import numpy as np
-
-from coach.bench.real import RealResult, judge_record
+from coach.bench.real import RealResult, evaluate_real
 from coach.bench.truth import Truth
-from coach.core.scoring import score_trace
 from coach.io.trace import Trace
 from coach.rules.pose_spec import PoseSpec
 
@@ -27,10 +24,7 @@ def is_scenario(truth: Truth) -> bool:
 
 def evaluate_scenario(truth: Truth, trace: Trace, spec: PoseSpec) -> RealResult:
     """One scenario clip scored whole and judged against its truth."""
-    rec = score_trace(trace, spec).record
-    person = float(np.isfinite(trace.lm[:, :, 0]).any(axis=1).mean()) if len(trace) else 0.0
-    return judge_record(truth.path.name.replace(".truth.json", ""), truth, rec, truth.holds, truth.reps,
-                        truth.faults, person, hold_tol_s=HOLD_TOL_S)
+    return evaluate_real(truth, trace, spec, hold_tol_s=HOLD_TOL_S)
 
 
 def table(results: list[tuple[Truth, RealResult]], model: str) -> list[str]:
