@@ -382,6 +382,7 @@ def run(args: argparse.Namespace) -> int:
                   f"hold err {[round(e, 2) for e in r.hold_errors]}  faults {r.faults_found}/{r.faults_true}  "
                   f"fault_s {r.fault_s:.1f}  person {r.person_frames}/{r.frames}  view warn {r.view_warned_frac:.0%}  MAE {maes}")
     gate = "full" if "full" in models else models[0]
+    gate_cache = Path(args.cache or "coach_out/bench") / gate      # the gate model's traces
     if args.fit_offsets:
         for model in models:
             print_offsets([r for r in results if r.model == model], model)
@@ -396,9 +397,8 @@ def run(args: argparse.Namespace) -> int:
         print(line)
     scen = [t for t in truths if scenarios.is_scenario(t)]
     if scen:
-        cache = Path(args.cache or "coach_out/bench") / gate
-        judged = [(t, scenarios.evaluate_scenario(t, load_trace(trace_path(t, cache)), load_pose(t.pose)))
-                  for t in scen if trace_path(t, cache).exists()]
+        judged = [(t, scenarios.evaluate_scenario(t, load_trace(trace_path(t, gate_cache)), load_pose(t.pose)))
+                  for t in scen if trace_path(t, gate_cache).exists()]
         print("\n".join(scenarios.table(judged, gate)))
         passed = sum(r.passed for _, r in judged)
         if passed < len(scen):
@@ -406,9 +406,8 @@ def run(args: argparse.Namespace) -> int:
     for deg in sorted({abs(r.view_offset_deg) for r in off}):
         rows2, _ = summarise([r for r in off if abs(r.view_offset_deg) == deg], f"{deg:g} deg off the ideal view (reported)")
         print("\n".join(rows2))
-    cache = Path(args.cache or "coach_out/bench") / gate
-    figs = [view_clips.evaluate_views(t, load_trace(trace_path(t, cache)), load_pose(t.pose))
-            for t in truths if t.raw.get("landmarks3d") and trace_path(t, cache).exists()]
+    figs = [view_clips.evaluate_views(t, load_trace(trace_path(t, gate_cache)), load_pose(t.pose))
+            for t in truths if t.raw.get("landmarks3d") and trace_path(t, gate_cache).exists()]
     if any(figs):
         print("\n".join(view_clips.table([f for f in figs if f])))
     print(f"targets: angle MAE <= {TARGETS['angle_mae_deg']} deg, reps exact >= {TARGETS['rep_exact']:.0%}, "
