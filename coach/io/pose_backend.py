@@ -23,6 +23,7 @@ import numpy as np
 from coach.core.landmarks import N_LANDMARKS
 from coach.io.lazy_modules import defer_matplotlib
 from coach.errors import UserError
+from coach.rules.model_calibration import MODEL_KINDS
 
 
 # MediaPipe's C++ logging (glog/TFLite INFO and feedback-tensor warnings) is noise for users.
@@ -116,8 +117,8 @@ def _to_array(landmarks, width: int, height: int) -> np.ndarray:
 
 
 _MODEL_FILES = {0: "pose_landmark_lite.tflite", 1: "pose_landmark_full.tflite", 2: "pose_landmark_heavy.tflite"}
-#: legacy model complexity -> short name (the index is the complexity)
-MODEL_NAMES = ("lite", "full", "heavy")
+#: legacy model complexity -> short name (the index is the complexity); one list with the calibration's
+MODEL_NAMES = MODEL_KINDS
 #: `--model-quality` -> legacy model complexity (auto, live only: full, switching to lite when too slow)
 QUALITY = {"fast": 0, "balanced": 1, "best": 2, "auto": 1}
 

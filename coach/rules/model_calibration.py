@@ -16,6 +16,7 @@ from pathlib import Path
 from coach.rules.toml_reader import SpecError, read_toml
 
 CALIBRATION_FILE = Path(__file__).resolve().parents[2] / "poses" / "models" / "calibration.toml"
+#: the pose models by legacy complexity (the index is the complexity: 0 lite, 1 full, 2 heavy)
 MODEL_KINDS = ("lite", "full", "heavy")
 
 
