@@ -39,6 +39,12 @@ MIN_SEGMENT_S = 20.0       # a video is split only into parts at least this long
 #: pose ~20, overlay ~1.4, encode ~0.8 CPU ms a frame.
 HEAD_EXTRA = {True: 0.10, False: 0.0}
 TAIL_COST = {True: 0.15, False: 0.05}
+#: what a tail process spends before its first kept frame, besides its warm-up frames: its
+#: start (spawn, imports, pose model: ~0.6 s) in frames of pose work (~20 ms each). Both are
+#: CPU-bound, so the ratio holds on faster and slower machines (coach bench speed: start-up
+#: s / inference ms). Without it the head finished early and waited for the tail (2 parts,
+#: 60 s: head share 0.44 took 8.6-9.1 s, 0.48 took 7.9-8.2 s).
+TAIL_START_COST = 30.0
 
 
 @dataclass(frozen=True)
@@ -51,11 +57,13 @@ class Segment:
     warmup: int
 
 
-def head_share(write_video: bool) -> float:
-    """Fraction of the frames this process should trace itself, so that its head (pose plus
-    drawing) and the tail frames it then draws take as long as a tail process's pose work."""
+def head_share(write_video: bool, frames: int = 0, warmup: int = 0) -> float:
+    """Fraction of the `frames` this process should trace itself, so that its head (pose plus
+    drawing) and the tail frames it then draws take as long as a tail process's start, its
+    `warmup` frames and its pose work (2 parts; without `frames`: the share for a long video)."""
     r, rt = HEAD_EXTRA[write_video], TAIL_COST[write_video]
-    return (1 - rt) / (2 + r - rt)
+    fixed = (warmup + TAIL_START_COST) / frames if frames > 0 else 0.0
+    return min(1.0, (1 - rt + fixed) / (2 + r - rt))
 
 
 def default_parts(frames: int, fps: float, cores: int | None = None) -> int:
@@ -236,7 +244,7 @@ def review_split(video: Path, spec, out_dir: Path, parts: int, backend_choice: B
     backend_choice = choice_for(backend_choice, spec)     # the tail segments need the mask too
     with VideoSource(video) as src:
         n, fps = (frames or src.frame_count), src.fps
-    segs = plan_segments(n, fps, parts, head=head_share(write_video))
+    segs = plan_segments(n, fps, parts, head=head_share(write_video, n, int(round(OVERLAP_S * fps))))
     if len(segs) == 1:
         return review_video(video, spec, out_dir, backend_choice=backend_choice, write_video=write_video,
                             progress=progress, profile=profile)
