@@ -125,3 +125,30 @@ def test_a_mid_point_does_not_jump_when_a_faint_far_side_crosses_the_threshold()
     lm[INDEX["right_knee"], 3] = 0.25                       # both seen alike: the plain middle
     assert point(lm, "mid_knee", 0.005)[0] == pytest.approx(120.0)
     assert point(lm, "left_knee", 0.005)[0] == 100.0        # a real landmark is not weighed
+
+
+
+def test_the_bench_reads_angles_on_the_models_visibility_scale(tmp_path):
+    """The bench's angle error covers the frames the coach judges: with the front knee seen
+    faintly (0.05), heavy's back hip is read in the lunge too, full's only while kneeling
+    (the bench once used full's threshold for every model: heavy's error then covered only
+    its clearly seen frames, its worst)."""
+    import numpy as np
+
+    from coach.bench.truth import Truth
+    from coach.io.trace import Trace, save_trace
+
+    t, frames = _lunge_knee_120(0.05)
+    lm = np.stack(frames)
+    truth_lm = lm.copy()
+    truth_lm[:, :, 3] = 1.0
+    truth = Truth(tmp_path / "c.truth.json", "kneeling_hip_flexor", tmp_path / "c.mp4", 15.0, len(t), 0.0,
+                  True, 0, [], [], truth_lm)
+    read = {}
+    for model in ("mediapipe-legacy-pose_landmark_full", HEAVY):
+        trace = save_trace(Trace(np.asarray(t, float), lm, 640, 480, model=model), tmp_path / f"{model}.trace.npz")
+        errors = accuracy.evaluate_clip(truth, trace, {}).angle_errors
+        read[model] = len(errors["back_hip"])
+        assert len(errors["front_knee"]) == len(t) and np.median(np.abs(errors["front_knee"])) < 1.0
+    assert read[HEAVY] == len(t)                          # kneeling and lunging
+    assert read["mediapipe-legacy-pose_landmark_full"] == round(15.0 * 1.0)   # the kneeling second only

@@ -120,8 +120,8 @@ def _match_holds(truth: list[dict], got: list[dict]) -> list[float]:
 
 
 def evaluate_clip(truth: Truth, trace_path: Path, offsets: dict[str, float], model: str = "full") -> ClipResult:
-    spec = load_pose(truth.pose)
     trace = load_trace(trace_path)
+    spec = load_pose(truth.pose).for_model(trace.model)   # the visibility threshold the coach uses with this model
     scored = score_trace(trace, spec, keep_results=True)
     rec = scored.record
     res = ClipResult(truth.path.name.replace(".truth.json", ""), truth.pose, truth.view_offset_deg, truth.clean,
