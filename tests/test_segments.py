@@ -38,9 +38,9 @@ def test_the_head_is_shorter_when_this_process_also_draws_the_video() -> None:
 
 def test_the_head_takes_on_more_while_the_tail_process_starts() -> None:
     """The tail's start and warm-up are paid once: they move the split most on short videos."""
-    short, long = head_share(True, 600, 10), head_share(True, 6000, 10)
+    short, long = head_share(True, 600, 10.0), head_share(True, 6000, 10.0)
     assert head_share(True) < long < short < 0.5
-    assert head_share(True, 10, 10) == 1.0                  # never more than the whole video
+    assert head_share(True, 10, 10.0) == 1.0                  # never more than the whole video
 
 
 def test_short_videos_stay_in_one_process() -> None:
@@ -98,7 +98,7 @@ def test_two_process_review_matches_the_one_process_review(tmp_path: Path) -> No
         assert abs(a["low_peak"] - b["low_peak"]) <= 3.0 and abs(a["high_peak"] - b["high_peak"]) <= 3.0, (a, b)
     one, two = load_trace(GOLDEN / f"{clip}.trace.npz"), load_trace(out.trace)
     assert np.allclose(one.t, two.t)
-    head = plan_segments(len(one), 10.0, 2, head=head_share(False, len(one), 10))[0].stop
+    head = plan_segments(len(one), 10.0, 2, head=head_share(False, len(one), 10.0))[0].stop
     seen = np.isfinite(one.lm[:, :, 0]) & np.isfinite(two.lm[:, :, 0])
     diff = np.abs(one.lm[:, :, :2] - two.lm[:, :, :2]).max(axis=2)
     assert np.nanmax(diff[:head - 1]) < 0.5                      # the head: the same graph, the same frames

@@ -57,12 +57,17 @@ class Segment:
     warmup: int
 
 
-def head_share(write_video: bool, frames: int = 0, warmup: int = 0) -> float:
-    """Fraction of the `frames` this process should trace itself, so that its head (pose plus
-    drawing) and the tail frames it then draws take as long as a tail process's start, its
-    `warmup` frames and its pose work (2 parts; without `frames`: the share for a long video)."""
+def warmup_frames(fps: float, overlap_s: float = OVERLAP_S) -> int:
+    """Frames a tail segment traces before its first kept frame."""
+    return int(round(overlap_s * fps))
+
+
+def head_share(write_video: bool, frames: int = 0, fps: float = 0.0) -> float:
+    """Fraction of the `frames` (at `fps`) this process should trace itself, so that its head
+    (pose plus drawing) and the tail frames it then draws take as long as a tail process's
+    start, its warm-up and its pose work (2 parts; without `frames`: the share for a long video)."""
     r, rt = HEAD_EXTRA[write_video], TAIL_COST[write_video]
-    fixed = (warmup + TAIL_START_COST) / frames if frames > 0 else 0.0
+    fixed = (warmup_frames(fps) + TAIL_START_COST) / frames if frames > 0 else 0.0
     return min(1.0, (1 - rt + fixed) / (2 + r - rt))
 
 
@@ -79,7 +84,7 @@ def plan_segments(frames: int, fps: float, parts: int, head: float = 0.5,
     end of the video (END), whatever the container claimed its length to be."""
     if parts <= 1 or frames < 2 * parts:
         return [Segment(0, frames, 0)]
-    warm = int(round(overlap_s * fps))
+    warm = warmup_frames(fps, overlap_s)
     even = frames / parts
     head_n = int(round(2 * even * head)) if parts >= 2 else frames
     head_n = max(1, min(frames - (parts - 1), head_n))
@@ -244,7 +249,7 @@ def review_split(video: Path, spec, out_dir: Path, parts: int, backend_choice: B
     backend_choice = choice_for(backend_choice, spec)     # the tail segments need the mask too
     with VideoSource(video) as src:
         n, fps = (frames or src.frame_count), src.fps
-    segs = plan_segments(n, fps, parts, head=head_share(write_video, n, int(round(OVERLAP_S * fps))))
+    segs = plan_segments(n, fps, parts, head=head_share(write_video, n, fps))
     if len(segs) == 1:
         return review_video(video, spec, out_dir, backend_choice=backend_choice, write_video=write_video,
                             progress=progress, profile=profile)
