@@ -18,7 +18,7 @@ def prepare_out_dir(out_dir: Path) -> Path:
     """Create the output folder and prove it is writable before any work starts."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        probe = out_dir / ".coach_write_test"
+        probe = atomic.temp_path(out_dir / "coach_write_test")   # per process: runs may share a folder
         probe.write_bytes(b"x" * 1024)
         probe.unlink()
         atomic.sweep_temps(out_dir)          # what a killed run was writing
