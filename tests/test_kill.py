@@ -170,7 +170,8 @@ def family(name: str, d: Path, rng: random.Random, tally: Tally) -> None:
             return EXE + ["review", str(clip), "--pose", "cat_cow", "--out", str(d / "review_out"), "--quiet"]
         if name == "live":
             return EXE + ["live", "--pose", "cat_cow", "--camera", str(clip), "--db", str(db), "--out",
-                          str(d / f"live_{i}"), "--no-guide", "--mute", "--no-tts"]
+                          str(d / f"live_{i}"), "--no-guide", "--mute", "--no-tts",
+                          "--summary-s", "1"]       # a short end screen: most kills land in the work
         return [sys.executable, str(ROOT / "tests" / "routine_driver.py"), str(db), str(d / f"routine_{i}"), str(clip)]
 
     t0 = time.perf_counter()                      # a whole run first: the time scale, and an earlier session

@@ -375,7 +375,7 @@ def test_cli_live_on_sample_clip_with_real_pose_model(tmp_path, capsys):
     from coach.cli import main
 
     rc = main(["live", "--pose", "kneeling_hip_flexor", "--camera", str(SAMPLE), "--max-seconds", "2",
-               "--no-tts", "--no-guide", "--out", str(tmp_path)])
+               "--no-tts", "--no-guide", "--summary-s", "0", "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert rc == 0, out
     assert "session ended: time limit reached (2 s)" in out and "latency mean" in out
