@@ -198,3 +198,17 @@ def test_a_profile_may_move_the_view_offset_limit_in_degrees() -> None:
     assert not _drive(Engine(tight), [(3.0, 40.0)])[-1].view_ok      # 40 deg off is refused now
     with pytest.raises(SpecError):
         spec_with("kneeling_hip_flexor", {"view.max_offset_deg": 120.0})
+
+
+def test_a_half_detected_first_look_does_not_lock_the_view_wrong() -> None:
+    """A person coming into view reads far off for a frame or two (MediaPipe's first,
+    partial detections); the view is then read inside the limit but within the band that
+    keeps a wrong verdict. The first look must rest on a settled reading, not those frames."""
+    spec = load_pose("kneeling_hip_flexor")
+    limit = spec.view.max_offset_deg
+    assert Engine.VIEW_BAND_DEG > 2.0                  # limit - 2 lies inside the band
+    rs = _drive(Engine(spec), [(0.2, limit + 8.0), (6.0, limit - 2.0)])
+    assert not rs[0].view_ok                          # a wrong view is still told at once
+    settled = [r for r in rs if r.t >= 1.0]
+    assert all(r.view_ok for r in settled)
+    assert settled[-1].in_position and settled[-1].hold_state != "idle"

@@ -265,17 +265,21 @@ class Engine:
         v = self.spec.view
         # a band around each limit: once judged wrong, the view must come VIEW_BAND inside
         # the limit to be judged right again, so a value hovering on the limit never flickers
-        wrong = not self.view.value
+        wrong = not self.view.value and self._view_seen
         if v.max_offset_deg is not None and offset_deg is not None:
             raw = offset_deg <= v.max_offset_deg - (self.VIEW_BAND_DEG if wrong else 0.0)
+            first_look_done = self._view_offset.settled
         elif ratio is None:
             return self.view.value
         else:
             band = self.VIEW_BAND if wrong else 0.0
             raw = not ((v.max_width_ratio is not None and ratio > v.max_width_ratio * (1 - band))
                        or (v.min_width_ratio is not None and ratio < v.min_width_ratio * (1 + band)))
+            first_look_done = True
         if not self._view_seen:
-            self._view_seen = True
+            # the first look decides at once, frame by frame until the offset has settled:
+            # two half-detected frames must not lock a verdict that the band then keeps
+            self._view_seen = first_look_done
             self.view.value = raw
         return self.view.step(t, raw)
 

@@ -61,6 +61,7 @@ class ViewOffsetTracker:
     def __init__(self, window_s: float = 1.0) -> None:
         self.window_s = window_s
         self._hist: list[tuple[float, float]] = []
+        self._t: float | None = None
 
     def step(self, t: float, world: np.ndarray | None) -> float | None:
         """The smoothed offset at time `t`; None while no world landmarks came for a window."""
@@ -68,4 +69,11 @@ class ViewOffsetTracker:
         if v is not None:
             self._hist.append((t, v))
         self._hist = [(s, x) for s, x in self._hist if t - self.window_s < s <= t]
+        self._t = t
         return float(np.median([x for _, x in self._hist])) if self._hist else None
+
+    @property
+    def settled(self) -> bool:
+        """The median rests on readings of at least half a window: the first frames of a
+        person coming into view (often half detected) no longer decide it alone."""
+        return bool(self._hist) and self._t is not None and self._t - self._hist[0][0] >= 0.5 * self.window_s
