@@ -1,0 +1,81 @@
+"""tools/camera_variants.py (the camera-change check of labelled clips): each variant's
+picture changes as named and its truth still describes it."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import ROOT, robust_write_clip
+
+spec = importlib.util.spec_from_file_location("camera_variants", ROOT / "tools" / "camera_variants.py")
+cv = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(cv)
+
+
+@pytest.fixture()
+def clip(tmp_path):
+    frames = []
+    for i in range(20):
+        f = np.full((480, 640, 3), 200, np.uint8)
+        cv2.rectangle(f, (40, 100), (200, 300), (0, 0, 0), -1)      # a dark block on the left
+        frames.append(f)
+    robust_write_clip(tmp_path / "a.mp4", frames, fps=10.0)
+    truth = {"video": "a.mp4", "fps": 10.0, "width": 640, "height": 480, "n_frames": 20, "reps": 0,
+             "holds": [{"side": "left", "start": 0.2, "end": 1.8, "in_position_s": 1.6}], "faults": []}
+    (tmp_path / "a.truth.json").write_text(json.dumps(truth))
+    return tmp_path / "a.truth.json"
+
+
+def _first_frame(path):
+    cap = cv2.VideoCapture(str(path))
+    ok, f = cap.read()
+    n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    cap.release()
+    assert ok
+    return f, n, fps
+
+
+def test_mirror_flips_the_picture_and_swaps_the_truths_sides(clip, tmp_path):
+    out = tmp_path / "mirror"
+    out.mkdir()
+    cv.write_variant(clip, "mirror", out)
+    f, n, _ = _first_frame(out / "a.mp4")
+    truth = json.loads((out / "a.truth.json").read_text())
+    assert f[200, 100].mean() > 150 and f[200, 540].mean() < 60        # the block is now on the right
+    assert truth["holds"][0]["side"] == "right" and n == 20
+
+
+def test_half_frame_rate_keeps_the_seconds(clip, tmp_path):
+    out = tmp_path / "halffps"
+    out.mkdir()
+    cv.write_variant(clip, "halffps", out)
+    _, n, fps = _first_frame(out / "a.mp4")
+    truth = json.loads((out / "a.truth.json").read_text())
+    assert (n, fps, truth["n_frames"], truth["fps"]) == (10, 5.0, 10, 5.0)
+    assert truth["holds"][0]["start"] == 0.2 and n / fps == 20 / 10.0
+
+
+@pytest.mark.parametrize("name,size", [("small", (480, 360)), ("dim", (640, 480)), ("far", (640, 480))])
+def test_size_and_light_variants(clip, tmp_path, name, size):
+    out = tmp_path / name
+    out.mkdir()
+    cv.write_variant(clip, name, out)
+    f, _, _ = _first_frame(out / "a.mp4")
+    truth = json.loads((out / "a.truth.json").read_text())
+    assert (f.shape[1], f.shape[0]) == size == (truth["width"], truth["height"])
+    assert truth["camera_variant"] == name
+    if name == "dim":
+        assert f.mean() < 0.5 * 200
+    if name == "far":                           # the block shrinks toward the middle
+        assert f[200, 60].mean() > 150 and f[200, 180].mean() < 60
+
+
+def test_variants_never_go_inside_the_repository(clip):
+    with pytest.raises(SystemExit):
+        cv.main([str(clip.parent), str(ROOT / "coach_out" / "variants")])
