@@ -31,43 +31,34 @@ def clip(tmp_path):
     return tmp_path / "a.truth.json"
 
 
-def _first_frame(path):
-    cap = cv2.VideoCapture(str(path))
+def _variant(clip, tmp_path, name):
+    """Write `name` of the clip; its first frame, frame count, fps and truth."""
+    out = tmp_path / name
+    out.mkdir()
+    cv.write_variant(clip, name, out)
+    cap = cv2.VideoCapture(str(out / "a.mp4"))
     ok, f = cap.read()
-    n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
-    fps = cap.get(cv2.CAP_PROP_FPS)
+    n, fps = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), cap.get(cv2.CAP_PROP_FPS)
     cap.release()
     assert ok
-    return f, n, fps
+    return f, n, fps, json.loads((out / "a.truth.json").read_text())
 
 
 def test_mirror_flips_the_picture_and_swaps_the_truths_sides(clip, tmp_path):
-    out = tmp_path / "mirror"
-    out.mkdir()
-    cv.write_variant(clip, "mirror", out)
-    f, n, _ = _first_frame(out / "a.mp4")
-    truth = json.loads((out / "a.truth.json").read_text())
+    f, n, _, truth = _variant(clip, tmp_path, "mirror")
     assert f[200, 100].mean() > 150 and f[200, 540].mean() < 60        # the block is now on the right
     assert truth["holds"][0]["side"] == "right" and n == 20
 
 
 def test_half_frame_rate_keeps_the_seconds(clip, tmp_path):
-    out = tmp_path / "halffps"
-    out.mkdir()
-    cv.write_variant(clip, "halffps", out)
-    _, n, fps = _first_frame(out / "a.mp4")
-    truth = json.loads((out / "a.truth.json").read_text())
+    _, n, fps, truth = _variant(clip, tmp_path, "halffps")
     assert (n, fps, truth["n_frames"], truth["fps"]) == (10, 5.0, 10, 5.0)
     assert truth["holds"][0]["start"] == 0.2 and n / fps == 20 / 10.0
 
 
 @pytest.mark.parametrize("name,size", [("small", (480, 360)), ("dim", (640, 480)), ("far", (640, 480))])
 def test_size_and_light_variants(clip, tmp_path, name, size):
-    out = tmp_path / name
-    out.mkdir()
-    cv.write_variant(clip, name, out)
-    f, _, _ = _first_frame(out / "a.mp4")
-    truth = json.loads((out / "a.truth.json").read_text())
+    f, _, _, truth = _variant(clip, tmp_path, name)
     assert (f.shape[1], f.shape[0]) == size == (truth["width"], truth["height"])
     assert truth["camera_variant"] == name
     if name == "dim":
