@@ -21,11 +21,11 @@ spec.loader.exec_module(cv)
 def clip(tmp_path):
     frames = []
     for i in range(20):
-        f = np.full((480, 640, 3), 200, np.uint8)
+        f = np.full((480, 854, 3), 200, np.uint8)                   # a wide (16:9) picture
         cv2.rectangle(f, (40, 100), (200, 300), (0, 0, 0), -1)      # a dark block on the left
         frames.append(f)
     robust_write_clip(tmp_path / "a.mp4", frames, fps=10.0)
-    truth = {"video": "a.mp4", "fps": 10.0, "width": 640, "height": 480, "n_frames": 20, "reps": 0,
+    truth = {"video": "a.mp4", "fps": 10.0, "width": 854, "height": 480, "n_frames": 20, "reps": 0,
              "holds": [{"side": "left", "start": 0.2, "end": 1.8, "in_position_s": 1.6}], "faults": []}
     (tmp_path / "a.truth.json").write_text(json.dumps(truth))
     return tmp_path / "a.truth.json"
@@ -46,7 +46,7 @@ def _variant(clip, tmp_path, name):
 
 def test_mirror_flips_the_picture_and_swaps_the_truths_sides(clip, tmp_path):
     f, n, _, truth = _variant(clip, tmp_path, "mirror")
-    assert f[200, 100].mean() > 150 and f[200, 540].mean() < 60        # the block is now on the right
+    assert f[200, 100].mean() > 150 and f[200, 754].mean() < 60        # the block is now on the right
     assert truth["holds"][0]["side"] == "right" and n == 20
 
 
@@ -56,15 +56,22 @@ def test_half_frame_rate_keeps_the_seconds(clip, tmp_path):
     assert truth["holds"][0]["start"] == 0.2 and n / fps == 20 / 10.0
 
 
-@pytest.mark.parametrize("name,size", [("small", (480, 360)), ("dim", (640, 480)), ("far", (640, 480))])
-def test_size_and_light_variants(clip, tmp_path, name, size):
+@pytest.mark.parametrize("name,size", [("small", (640, 360)), ("dim", (854, 480)), ("far", (854, 480)),
+                                       ("roll", (854, 480)), ("narrow", (640, 480))])
+def test_size_light_and_framing_variants(clip, tmp_path, name, size):
     f, _, _, truth = _variant(clip, tmp_path, name)
     assert (f.shape[1], f.shape[0]) == size == (truth["width"], truth["height"])
     assert truth["camera_variant"] == name
+    dark = f.mean(axis=2) < 60
     if name == "dim":
         assert f.mean() < 0.5 * 200
     if name == "far":                           # the block shrinks toward the middle
-        assert f[200, 60].mean() > 150 and f[200, 180].mean() < 60
+        assert f[200, 60].mean() > 150 and f[200, 240].mean() < 60
+    if name == "narrow":                        # the middle 4:3: the block's left edge is cut
+        assert dark[200, 0] and not dark[200, 120]
+    if name == "roll":                          # the block's upright edge now leans; no empty corner
+        cols = [np.nonzero(dark[y])[0].max() for y in (140, 260)]
+        assert abs(cols[0] - cols[1]) > 8 and not dark[0, 0] and not dark[-1, -1]
 
 
 def test_variants_never_go_inside_the_repository(clip):

@@ -12,6 +12,8 @@ truth adjusted, into OUT/<variant>/, and with --bench runs `coach bench accuracy
   dim      a third of the light with sensor noise (an evening room)
   far      the picture at 60 % size in the middle of the frame, edges repeated (the
            person further from the camera)
+  roll     turned 8 degrees and enlarged to fill the frame (a camera propped crooked)
+  narrow   the middle 4:3 of a wide picture (a 640x480 webcam at the same place)
 
 OUT must be outside the repository: the real clips have no licence to be copied into it.
 
@@ -25,6 +27,7 @@ import argparse
 import json
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -36,6 +39,7 @@ SWAP = {"left": "right", "right": "left"}
 SMALL_LINES = 360
 DIM_GAIN, DIM_NOISE = 0.35, 4.0
 FAR_SCALE = 0.6
+ROLL_DEG = 8.0
 
 
 def swap_sides(obj: object) -> object:
@@ -69,6 +73,21 @@ def far(f: np.ndarray, i: int) -> np.ndarray:
     return cv2.copyMakeBorder(s, top, h - s.shape[0] - top, left, w - s.shape[1] - left, cv2.BORDER_REPLICATE)
 
 
+def roll(f: np.ndarray, i: int, deg: float = ROLL_DEG) -> np.ndarray:
+    h, w = f.shape[:2]
+    a = np.radians(deg)
+    fill = np.cos(a) + np.sin(a) * max(w / h, h / w)          # enlarge so no corner is empty
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), deg, fill)
+    return cv2.warpAffine(f, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def narrow(f: np.ndarray, i: int) -> np.ndarray:
+    h, w = f.shape[:2]
+    keep = min(w, int(round(h * 4 / 3 / 2)) * 2)
+    left = (w - keep) // 2
+    return f[:, left:left + keep]
+
+
 def same(f: np.ndarray, i: int) -> np.ndarray:
     return f
 
@@ -80,6 +99,8 @@ VARIANTS: dict[str, tuple[Callable[[np.ndarray, int], np.ndarray], int, Callable
     "small": (small, 1, lambda t: t),
     "dim": (dim, 1, lambda t: t),
     "far": (far, 1, lambda t: t),
+    "roll": (roll, 1, lambda t: t),
+    "narrow": (narrow, 1, lambda t: t),
 }
 
 
@@ -133,7 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("out", type=Path, help="where the variants go (outside the repository)")
     p.add_argument("--only", default=",".join(VARIANTS), help="comma-separated variants (default: all)")
     p.add_argument("--bench", action="store_true", help="run coach bench accuracy on each variant")
+    p.add_argument("--roll-deg", type=float, default=ROLL_DEG, help=f"the roll variant's turn (default {ROLL_DEG:g})")
     args = p.parse_args(argv)
+    VARIANTS["roll"] = (partial(roll, deg=args.roll_deg), 1, VARIANTS["roll"][2])
     names = [v.strip() for v in args.only.split(",") if v.strip()]
     unknown = [v for v in names if v not in VARIANTS]
     if unknown:
