@@ -24,4 +24,3 @@ def test_runs_proving_one_folder_at_once_do_not_fail_each_other(tmp_path):
         errors = pool.starmap(_prove_many, [(str(out), 400)] * 4)
     assert errors == [""] * 4, errors
     assert list(out.iterdir()) == []          # every probe removed
-
