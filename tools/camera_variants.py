@@ -1,8 +1,9 @@
 """Camera changes on labelled clips: does what passes on these clips hold for other cameras?
 
-Writes transformed copies of every clip of a truth folder (real or rig), each with its
-truth adjusted, into OUT/<variant>/, and with --bench runs `coach bench accuracy` on each
-(traces cached in OUT/cache_<variant>, never mixed with the originals' cache):
+Writes transformed copies of every clip of a truth folder, each with its truth adjusted
+(sides for the mirror, frame rate, size), into OUT/<variant>/, and with --bench runs
+`coach bench accuracy` on each (traces cached in OUT/cache_<variant>, never mixed with the
+originals' cache). Meant for real clips: a rig clip's truth landmarks are not transformed.
 
   mirror   flipped left-right (a mirrored webcam, a person facing the other way);
            truth sides swapped
@@ -92,21 +93,28 @@ def same(f: np.ndarray, i: int) -> np.ndarray:
     return f
 
 
-#: variant -> (frame transform, keep every n-th frame, truth changes)
-VARIANTS: dict[str, tuple[Callable[[np.ndarray, int], np.ndarray], int, Callable[[dict], dict]]] = {
-    "mirror": (mirror, 1, swap_sides),
-    "halffps": (same, 2, lambda t: t),
-    "small": (small, 1, lambda t: t),
-    "dim": (dim, 1, lambda t: t),
-    "far": (far, 1, lambda t: t),
-    "roll": (roll, 1, lambda t: t),
-    "narrow": (narrow, 1, lambda t: t),
-}
+Variant = tuple[Callable[[np.ndarray, int], np.ndarray], int, Callable[[dict], dict]]
 
 
-def write_variant(truth_path: Path, name: str, out: Path) -> int:
-    """One clip's variant and its truth in `out`; returns the frames written."""
-    transform, step, adjust = VARIANTS[name]
+def variants(roll_deg: float = ROLL_DEG) -> dict[str, Variant]:
+    """variant -> (frame transform, keep every n-th frame, truth changes)."""
+    return {
+        "mirror": (mirror, 1, swap_sides),
+        "halffps": (same, 2, lambda t: t),
+        "small": (small, 1, lambda t: t),
+        "dim": (dim, 1, lambda t: t),
+        "far": (far, 1, lambda t: t),
+        "roll": (partial(roll, deg=roll_deg), 1, lambda t: t),
+        "narrow": (narrow, 1, lambda t: t),
+    }
+
+
+VARIANTS = variants()
+
+
+def write_variant(truth_path: Path, name: str, out: Path, table: dict[str, Variant] = VARIANTS) -> int:
+    """One clip's variant (from `table`) and its truth in `out`; returns the frames written."""
+    transform, step, adjust = table[name]
     truth = json.loads(truth_path.read_text())
     video = truth_path.parent / truth["video"]
     cap = cv2.VideoCapture(str(video))
@@ -156,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--bench", action="store_true", help="run coach bench accuracy on each variant")
     p.add_argument("--roll-deg", type=float, default=ROLL_DEG, help=f"the roll variant's turn (default {ROLL_DEG:g})")
     args = p.parse_args(argv)
-    VARIANTS["roll"] = (partial(roll, deg=args.roll_deg), 1, VARIANTS["roll"][2])
+    table = variants(args.roll_deg)
     names = [v.strip() for v in args.only.split(",") if v.strip()]
     unknown = [v for v in names if v not in VARIANTS]
     if unknown:
@@ -171,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         folder = out / name
         folder.mkdir(parents=True, exist_ok=True)
         for k, t in enumerate(truths, 1):
-            n = write_variant(t, name, folder)
+            n = write_variant(t, name, folder, table)
             print(f"\r{name}: {k}/{len(truths)} clips ({t.name[:-11]}, {n} frames)".ljust(78), end="", flush=True)
         print()
         if args.bench:
